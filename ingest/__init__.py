@@ -1,0 +1,1 @@
+"""Landing zone -> raw DuckDB tables: discovery, format detection, typed atomic loads."""

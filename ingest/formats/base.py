@@ -1,0 +1,66 @@
+"""The one small interface every export format implements.
+
+A format module under `ingest/formats/<family>/` defines a subclass of
+`ExportFormat`; the registry finds it by import. `parse` returns canonical
+rows as text (casting, required fields and rejection are the loader's job, so
+every format is typed and checked the same way) plus rows the format itself
+could not map, with their reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+import polars as pl
+
+# Columns of ParsedExport.rejected.
+REJECTED_SCHEMA: dict[str, pl.DataType] = {
+    "entity": pl.String,
+    "source_row": pl.Int64,
+    "field": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+}
+
+
+class ExportError(Exception):
+    """The file cannot be read as a whole; nothing of it is loaded.
+
+    The message names the file and, where it applies, the record and field.
+    """
+
+
+@dataclass
+class ParsedExport:
+    """What one file holds, in canonical terms.
+
+    `entities` maps an entity table name (see ingest.schemas) to a polars frame
+    whose columns are that entity's canonical column names as strings (missing
+    ones may be absent), plus `_source_row` (Int64, 1-based record number) and
+    `_extra` (String: JSON object of the columns beyond the canonical ones, or null).
+    """
+
+    format_name: str
+    entities: dict[str, pl.DataFrame]
+    rejected: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA)
+    )
+    notes: list[str] = field(default_factory=list)
+
+
+class ExportFormat:
+    """One vendor or canonical export format."""
+
+    name: ClassVar[str]
+    # Landing sub-folders (families) this format may appear in.
+    families: ClassVar[tuple[str, ...]]
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        """True when this file is of this format; `head` is the file's first 64 KiB."""
+        raise NotImplementedError
+
+    def parse(self, path: Path, family: str) -> ParsedExport:
+        """Read the whole file; raise ExportError when it cannot be read."""
+        raise NotImplementedError

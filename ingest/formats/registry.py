@@ -1,0 +1,43 @@
+"""Finds every ExportFormat under ingest/formats/<family>/ and picks one per file."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.formats.base import ExportError, ExportFormat
+
+HEAD_BYTES = 64 * 1024
+
+
+@lru_cache(maxsize=1)
+def all_formats() -> tuple[ExportFormat, ...]:
+    import ingest.formats as package
+
+    found: list[ExportFormat] = []
+    for module_info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        module = importlib.import_module(module_info.name)
+        for obj in vars(module).values():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, ExportFormat)
+                and obj is not ExportFormat
+                and obj.__module__ == module.__name__
+            ):
+                found.append(obj())
+    return tuple(sorted(found, key=lambda f: f.name))
+
+
+def detect(path: Path, family: str) -> ExportFormat:
+    """The format of `path`, dropped in the landing folder of `family`."""
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    matches = [f for f in all_formats() if family in f.families and f.detect(path, head)]
+    if not matches:
+        raise ExportError(f"{path}: not a recognised {family} export (no format matched its content)")
+    if len(matches) > 1:
+        names = ", ".join(f.name for f in matches)
+        raise ExportError(f"{path}: ambiguous export, several formats match: {names}")
+    return matches[0]
