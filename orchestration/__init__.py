@@ -1,0 +1,1 @@
+"""Dagster orchestration of secops-metrics: definitions, assets, checks, the `secops` CLI."""

@@ -1,0 +1,119 @@
+"""Raw tables: the landing folder's export files loaded into `raw.<entity>`.
+
+One asset per raw table, keyed `[family, table]` exactly as the dbt sources are
+named, so dbt staging models attach to them without glue. A single multi-asset
+loads them because one scan of the landing folder serves every family; selecting
+some of them ingests only their families.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ingest.load import ingest_landing
+from ingest.schemas import ENTITIES, Entity
+from ingest.warehouse import ensure_schema, open_warehouse
+from orchestration.owners import family_owners
+from orchestration.settings import default_timezone, landing_dir, warehouse_path
+
+FILES_READABLE = "files_readable"
+ROWS_ACCEPTED = "rows_accepted"
+
+
+def _asset_key(entity: Entity) -> dg.AssetKey:
+    return dg.AssetKey(list(entity.asset_key))
+
+
+def _spec(entity: Entity) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=_asset_key(entity),
+        group_name="raw",
+        owners=family_owners(entity.family),
+        kinds={"duckdb", "csv"},
+        description=(
+            f"{entity.description} Loaded from the export files in <landing>/{entity.family}/ "
+            f"into raw.{entity.table}, one row per exported record with its file, sha256, "
+            "row number and load time."
+        ),
+        metadata={"dagster/table_name": f"raw.{entity.table}", "family": entity.family},
+        skippable=True,
+    )
+
+
+def _check_specs(entity: Entity) -> list[dg.AssetCheckSpec]:
+    key = _asset_key(entity)
+    return [
+        dg.AssetCheckSpec(
+            FILES_READABLE,
+            asset=key,
+            description=f"Every export file in <landing>/{entity.family}/ could be read; "
+            "an unreadable file loads nothing and is named here.",
+        ),
+        dg.AssetCheckSpec(
+            ROWS_ACCEPTED,
+            asset=key,
+            description="Rows rejected for a type or a blank required field in this run "
+            "(kept in ingest.rejected_rows with file, row, field and reason).",
+        ),
+    ]
+
+
+@dg.multi_asset(
+    name="landing_zone",
+    specs=[_spec(e) for e in ENTITIES],
+    check_specs=[spec for e in ENTITIES for spec in _check_specs(e)],
+    can_subset=True,
+    description="Loads every new export file of the landing folder into the raw tables.",
+)
+def landing_zone(context: dg.AssetExecutionContext):
+    selected = [e for e in ENTITIES if _asset_key(e) in context.selected_asset_keys]
+    families = sorted({e.family for e in selected})
+    landing = landing_dir()
+    with open_warehouse(warehouse_path()) as con:
+        ensure_schema(con)
+        report = ingest_landing(con, landing, families=families, default_tz=default_timezone())
+        table_rows = {
+            e.table: con.sql(f"SELECT count(*) FROM raw.{e.table} WHERE NOT _withdrawn").fetchall()[0][0]
+            for e in selected
+        }
+    for line in report.summary_lines():
+        context.log.info(line)
+
+    for entity in selected:
+        key = _asset_key(entity)
+        files = report.files_by_table.get(entity.table, [])
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dagster/row_count": table_rows[entity.table],
+                "rows_loaded_this_run": report.rows_loaded_by_table.get(entity.table, 0),
+                "files_loaded_this_run": dg.MetadataValue.json(files),
+                "landing_folder": str(landing / entity.family),
+            },
+        )
+        failed = [f for f in report.failed if f.family == entity.family]
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=FILES_READABLE,
+            passed=not failed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "failed_files": len(failed),
+                "threshold": 0,
+                "errors": dg.MetadataValue.json([f"{f.file}: {f.error}" for f in failed]),
+            },
+        )
+        rejected = report.rejected_by_table.get(entity.table, 0)
+        read = rejected + report.rows_loaded_by_table.get(entity.table, 0)
+        yield dg.AssetCheckResult(
+            asset_key=key,
+            check_name=ROWS_ACCEPTED,
+            passed=rejected == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "rows_rejected": rejected,
+                "rows_read": read,
+                "rejected_share": (rejected / read) if read else 0.0,
+                "threshold": 0,
+            },
+        )
