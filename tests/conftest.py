@@ -1,0 +1,20 @@
+"""Shared test fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+
+
+@pytest.fixture(scope="module")
+def restore_environment():
+    """The CLI sets SECOPS_* variables for the definitions it loads; put them back afterwards."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
