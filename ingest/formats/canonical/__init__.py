@@ -1,0 +1,1 @@
+"""The canonical CSV interchange format that every family accepts (SOURCES.md)."""

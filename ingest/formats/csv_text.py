@@ -1,0 +1,176 @@
+"""Reading a comma-separated export into text frames, shared by every CSV format.
+
+Everything here is vectorised polars: a file is read once, as strings only
+(typing is the loader's job, identical for every format), and the helpers
+reshape whole columns. Errors become `ExportError`s that name the file and,
+where it can be found, the line or record and column, without polars'
+"try infer_schema_length" hints that mean nothing to whoever dropped the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import polars as pl
+
+from ingest.formats.base import ExportError
+
+UTF8_BOM = b"\xef\xbb\xbf"
+SOURCE_ROW = "_source_row"
+EXTRA = "_extra"
+
+
+def normalise_name(name: str, position: int) -> str:
+    """Header names compare stripped and lower-cased; an empty one gets a positional name."""
+    cleaned = name.strip().lower()
+    return cleaned or f"column_{position}"
+
+
+def read_header(head: bytes) -> list[str] | None:
+    """The normalised header names of a CSV, from its first bytes; None if there is none.
+
+    Only the first record is parsed (with the csv module, so a quoted name with a
+    comma works); the head may end mid-character, hence the lenient decoding.
+    """
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM):]
+    text = head.decode("utf-8", errors="replace")
+    try:
+        first = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error:
+        return None
+    if not first or all(not name.strip() for name in first):
+        return None
+    return [normalise_name(name, i) for i, name in enumerate(first, start=1)]
+
+
+def read_csv_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
+    """The whole file as strings, columns named by `header`, plus `_source_row`.
+
+    `_source_row` is the 1-based record number after the header. Entirely blank
+    records (blank lines, or only separators) carry nothing and are dropped;
+    numbering is taken before that, so it still matches the file. A record with
+    fewer fields than the header is padded with blanks (what polars does, and
+    what spreadsheet tools that trim trailing empty cells produce); one with more
+    fields, an unterminated quote or invalid UTF-8 fails the whole file.
+    """
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise ExportError(f"{path}: duplicate column(s) in the header: {', '.join(duplicates)}")
+    try:
+        frame = pl.read_csv(
+            path,
+            has_header=True,
+            infer_schema=False,
+            separator=",",
+            quote_char='"',
+            encoding="utf8",
+            raise_if_empty=False,
+        )
+    except Exception as error:  # polars raises several exception types for bad input
+        raise ExportError(f"{path}: unreadable CSV: {_explain(path, error, len(header))}") from error
+    if frame.width != len(header):
+        raise ExportError(
+            f"{path}: header has {len(header)} columns but the CSV reader found {frame.width}"
+        )
+    frame.columns = list(header)
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    data_columns = [pl.col(name) for name in header]
+    blank_record = pl.all_horizontal(
+        [c.is_null() | (c.str.strip_chars() == "") for c in data_columns]
+    )
+    return frame.filter(~blank_record)
+
+
+def tidy_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
+    """Trim surrounding whitespace; a blank value is unknown (null)."""
+    return frame.with_columns(
+        pl.col(name).str.strip_chars().replace("", None) for name in columns
+    )
+
+
+def with_extras(frame: pl.DataFrame, canonical: Iterable[str]) -> pl.DataFrame:
+    """Collapse every column that is not canonical into `_extra`, a JSON object string.
+
+    `_extra` is null when the file has no extra columns. Keys are the normalised
+    header names; values are the trimmed text (null when blank).
+    """
+    keep = set(canonical) | {SOURCE_ROW}
+    extras = [name for name in frame.columns if name not in keep]
+    if not extras:
+        return frame.with_columns(pl.lit(None, dtype=pl.String).alias(EXTRA))
+    return frame.with_columns(
+        pl.struct(extras).struct.json_encode().alias(EXTRA)
+    ).drop(extras)
+
+
+# --- error explanations -----------------------------------------------------------
+
+_UNESCAPED = re.compile(r"could not parse `(?P<field>.*?)` as dtype `str` at column '(?P<column>[^']*)'", re.S)
+
+
+def _explain(path: Path, error: Exception, width: int) -> str:
+    """A short, located reason for a polars read error (the file is only re-read here)."""
+    message = str(error)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return _first_line(message)
+    if "utf-8" in message.lower() or "utf8" in message.lower():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            line = data.count(b"\n", 0, bad.start) + 1
+            return f"not valid UTF-8 at line {line}"
+        return "not valid UTF-8"
+    match = _UNESCAPED.search(message)
+    if match:
+        field = match.group("field")
+        line = _line_of(data, field)
+        where = f" at line {line}" if line else ""
+        return (
+            f"unterminated or misplaced quote in column '{match.group('column')}'{where} "
+            f"(field starts {field[:40]!r})"
+        )
+    if "more fields" in message:
+        record = _first_wide_record(data, width)
+        where = f" at record {record} after the header" if record else " (an unquoted comma in a value?)"
+        return f"a record has more fields than the header's {width}{where}"
+    return _first_line(message)
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
+
+
+def _line_of(data: bytes, field: str) -> int | None:
+    needle = field[:80].encode("utf-8", errors="ignore")
+    position = data.find(needle) if needle else -1
+    return data.count(b"\n", 0, position) + 1 if position >= 0 else None
+
+
+def _first_wide_record(data: bytes, width: int) -> int | None:
+    """The first data record with more than `width` fields, found by re-reading wider.
+
+    Only found when a surplus field has text: polars reads an empty surplus field
+    and a missing one alike (null), and no vectorised reader tells them apart.
+    """
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    spare = 256
+    wide_header = ",".join(f"c{i}" for i in range(width + spare)).encode() + b"\n"
+    try:
+        wide = pl.read_csv(
+            wide_header + data, has_header=True, infer_schema=False, truncate_ragged_lines=True
+        )
+    except Exception:
+        return None
+    # Record 1 of this frame is the real header; data records follow.
+    overflow = wide.with_row_index("record").filter(pl.col(f"c{width}").is_not_null())
+    if overflow.is_empty():
+        return None
+    return int(overflow["record"][0])
