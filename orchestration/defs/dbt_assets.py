@@ -5,7 +5,6 @@ Sources resolve to the raw-table assets `[family, table]`; models are keyed
 run's as_of, so each metric row stores the evaluation time it was computed at.
 """
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping

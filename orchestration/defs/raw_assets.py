@@ -6,7 +6,6 @@ loads them because one scan of the landing folder serves every family; selecting
 some of them ingests only their families.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 
@@ -100,7 +99,7 @@ def landing_zone(context: dg.AssetExecutionContext):
             metadata={
                 "failed_files": len(failed),
                 "threshold": 0,
-                "errors": dg.MetadataValue.json([f"{f.file}: {f.error}" for f in failed]),
+                "errors": dg.MetadataValue.json([f.error for f in failed]),
             },
         )
         rejected = report.rejected_by_table.get(entity.table, 0)
