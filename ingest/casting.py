@@ -170,13 +170,13 @@ SELECT *, ({any_reason}) AS _rejected FROM judged
 
 
 def insert_raw_sql(entity: Entity) -> str:
-    """Rows no field refused, with lineage; parameters $file, $sha256, $loaded_at."""
+    """Rows no field refused, with lineage; parameters $file, $sha256, $format, $loaded_at."""
     names = ", ".join(entity.column_names)
     return f"""
-INSERT INTO raw.{entity.table} ({names}, _extra, _source_file, _source_sha256, _source_row,
-                               _loaded_at, _naive_timestamps, _withdrawn)
-SELECT {names}, CAST(_extra AS JSON), $file, $sha256, _source_row,
-       $loaded_at, _naive_timestamps, false
+INSERT INTO raw.{entity.table} ({names}, _extra, _source_file, _source_sha256, _format,
+                               _source_row, _loaded_at, _naive_timestamps, _withdrawn)
+SELECT {names}, CAST(_extra AS JSON), $file, $sha256, $format,
+       _source_row, $loaded_at, _naive_timestamps, false
 FROM {TYPED_TABLE}
 WHERE NOT _rejected
 ORDER BY _source_row

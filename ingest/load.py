@@ -175,7 +175,9 @@ def _load_new_file(
         lineage = {"file": rel, "sha256": sha256}
         newest: list[datetime] = []
         for entity, frame in frames:
-            stats = _load_entity(con, entity, frame, lineage, default_tz=default_tz, now=now)
+            stats = _load_entity(
+                con, entity, frame, lineage, export_format.name, default_tz=default_tz, now=now
+            )
             result.rows_loaded[entity.table] = stats["rows_loaded"]
             result.rejected_by_table[entity.table] = stats["rows_rejected"]
             result.naive_timestamps += stats["naive_timestamps"]
@@ -239,6 +241,7 @@ def _load_entity(
     entity: Entity,
     frame: pl.DataFrame,
     lineage: dict[str, str],
+    format_name: str,
     *,
     default_tz: str,
     now: datetime,
@@ -249,7 +252,7 @@ def _load_entity(
     with _registered(con, STAGE_VIEW, frame.select(keep)):
         sql = typing_sql(entity, present, has_extra=EXTRA in frame.columns)
         con.execute(sql, {"default_tz": default_tz} if "$default_tz" in sql else {})
-        con.execute(insert_raw_sql(entity), {**lineage, "loaded_at": now})
+        con.execute(insert_raw_sql(entity), {**lineage, "format": format_name, "loaded_at": now})
         con.execute(insert_rejected_sql(entity), {**lineage, "entity": entity.table, "rejected_at": now})
         cursor = con.execute(stats_sql(entity))
         names = [d[0] for d in cursor.description]

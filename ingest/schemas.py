@@ -187,6 +187,7 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_extra", "JSON"),                # columns the export had beyond the canonical ones
     ("_source_file", "VARCHAR"),       # path relative to the landing folder
     ("_source_sha256", "VARCHAR"),
+    ("_format", "VARCHAR"),            # detected export format; an identity directory is one format
     ("_source_row", "BIGINT"),         # 1-based record number after the header
     ("_loaded_at", "TIMESTAMPTZ"),
     ("_naive_timestamps", "INTEGER"),  # timestamp fields read without an offset

@@ -58,6 +58,7 @@
     {{ prefix }}_extra,
     {{ prefix }}_source_file,
     {{ prefix }}_source_sha256,
+    {{ prefix }}_format,
     {{ prefix }}_source_row,
     {{ prefix }}_loaded_at,
     {{ prefix }}_naive_timestamps
