@@ -9,6 +9,7 @@ one-line reason per problem.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from datetime import datetime
@@ -35,8 +36,20 @@ def _instance():
     return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(landing: Path, warehouse: Path, as_of: datetime, month: str | None = None) -> int:
-    """Ingest, build and check; print the outcome; return the exit code."""
+def _run_log_path(warehouse: Path, as_of: datetime) -> Path:
+    folder = warehouse.expanduser().resolve().parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-asof-{as_of:%Y%m%dT%H%M%S}.log"
+
+
+def run_pipeline(
+    landing: Path, warehouse: Path, as_of: datetime, month: str | None = None, *, verbose: bool = False
+) -> int:
+    """Ingest, build and check; print the outcome; return the exit code.
+
+    Dagster's event log and dbt's output go to a run log beside the warehouse
+    (or to the terminal with verbose), so the terminal shows the outcome only.
+    """
     _set_locations(landing, warehouse)
     if not landing.is_dir():
         print(f"error: landing folder {landing} does not exist", file=sys.stderr)
@@ -46,7 +59,13 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: datetime, month: str | N
     from orchestration.run_summary import problems_of, print_headline, warnings_of
 
     job = defs().resolve_job_def("secops_run")
-    with _instance() as instance:
+    log_path = None if verbose else _run_log_path(warehouse, as_of)
+    with contextlib.ExitStack() as stack:
+        if log_path is not None:
+            log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(log_file))
+            stack.enter_context(contextlib.redirect_stderr(log_file))
+        instance = stack.enter_context(_instance())
         result = job.execute_in_process(
             instance=instance, tags={AS_OF_TAG: format_as_of(as_of)}, raise_on_error=False
         )
@@ -56,21 +75,25 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: datetime, month: str | N
     print_headline(warehouse, as_of, month)
     for line in problems:
         print(f"problem: {line}", file=sys.stderr)
+    if log_path is not None:
+        print(f"run log: {log_path}")
     print(f"warehouse: {warehouse.resolve()}")
     return 1 if problems else 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of) if args.as_of else now_utc()
-    return run_pipeline(args.landing, args.warehouse, as_of, args.month)
+    return run_pipeline(args.landing, args.warehouse, as_of, args.month, verbose=args.verbose)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
     from ingest.generator import generate_landing
 
     end = parse_as_of(args.end) if args.end else None
-    report = generate_landing(args.out, months=args.months, seed=args.seed, scale=args.scale, end=end)
-    print(report.summary() if hasattr(report, "summary") else report)
+    report = generate_landing(
+        args.out, months=args.months, seed=args.seed, scale=args.scale, end=end, quirks=not args.no_quirks
+    )
+    print(report.summary())
     return 0
 
 
@@ -103,7 +126,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     as_of = now_utc()
     report = generate_landing(landing, months=args.months, seed=args.seed, end=as_of)
     print(f"generated sample exports in {landing}")
-    print(report.summary() if hasattr(report, "summary") else report)
+    print(report.summary())
     return run_pipeline(landing, warehouse, as_of)
 
 
@@ -118,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", type=Path, default=warehouse_path(), help="DuckDB file")
     run.add_argument("--as-of", help="evaluation time, ISO 8601 (default: now, UTC)")
     run.add_argument("--month", help="YYYY-MM whose headline metrics are printed (default: the month of as_of)")
+    run.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's log instead of writing it to a run log")
     run.set_defaults(handler=_cmd_run)
 
     generate = commands.add_parser("generate", help="write canonical sample exports for every family")
@@ -126,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=7)
     generate.add_argument("--scale", type=float, default=1.0)
     generate.add_argument("--end", help="last instant of data, ISO 8601 (default: now, UTC)")
+    generate.add_argument("--no-quirks", action="store_true",
+                          help="leave out the deliberate data-quality quirks (see ingest.generator)")
     generate.set_defaults(handler=_cmd_generate)
 
     withdraw = commands.add_parser("withdraw", help="take back a loaded export: its rows leave every metric")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -43,13 +43,47 @@ def _hours(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} h"
 
 
+def _incident_response(con, month: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT incidents, mttd_hours, mttd_median_hours, mttr_hours, mttr_median_hours,
+               change_induced_incidents
+        FROM metrics.incident_response_monthly
+        WHERE month = CAST(? AS DATE) AND severity = 'ALL' AND geography = 'ALL'
+        """,
+        [month],
+    ).fetchall()
+    if not rows:
+        return []
+    incidents, mttd, mttd_median, mttr, mttr_median, change_induced = rows[0]
+    return [
+        f"security incidents detected: {incidents}; change-induced: {change_induced} (target 0)",
+        f"MTTD {_hours(mttd)} (median {_hours(mttd_median)}; target < 1 h); "
+        f"MTTR {_hours(mttr)} (median {_hours(mttr_median)}; target < 4 h)",
+    ]
+
+
+# Each metric table that exists adds its lines to the headline, in this order.
+HEADLINE_SECTIONS = (
+    ("incident_response_monthly", _incident_response),
+)
+
+
+def headline_months(as_of: datetime, month: str | None) -> list[str]:
+    """The month asked for, else the last complete month and the month in progress."""
+    if month:
+        return [f"{month}-01"]
+    current = as_of.date().replace(day=1)
+    previous = (current - timedelta(days=1)).replace(day=1)
+    return [previous.isoformat(), current.isoformat()]
+
+
 def print_headline(warehouse: Path, as_of: datetime, month: str | None = None) -> None:
-    """Print the month's headline metrics from the metrics.* tables that exist."""
+    """Print the headline metrics of the metrics.* tables that exist."""
     from ingest.warehouse import open_warehouse
 
     if not warehouse.exists():
         return
-    month_start = f"{month}-01" if month else as_of.strftime("%Y-%m-01")
     with open_warehouse(warehouse, read_only=True) as con:
         tables = {
             row[0]
@@ -57,23 +91,14 @@ def print_headline(warehouse: Path, as_of: datetime, month: str | None = None) -
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'metrics'"
             ).fetchall()
         }
-        print(f"headline metrics for {month_start[:7]} (as_of {as_of.isoformat()}):")
-        if "incident_response_monthly" in tables:
-            rows = con.execute(
-                """
-                SELECT incidents, mttd_hours, mttd_median_hours, mttr_hours, mttr_median_hours,
-                       change_induced_incidents
-                FROM metrics.incident_response_monthly
-                WHERE month = CAST(? AS DATE) AND severity = 'ALL' AND geography = 'ALL'
-                """,
-                [month_start],
-            ).fetchall()
-            if rows:
-                incidents, mttd, mttd_median, mttr, mttr_median, change_induced = rows[0]
-                print(
-                    f"  security incidents detected: {incidents}; MTTD {_hours(mttd)} "
-                    f"(median {_hours(mttd_median)}; target < 1 h); MTTR {_hours(mttr)} "
-                    f"(median {_hours(mttr_median)}; target < 4 h); change-induced: {change_induced}"
-                )
-            else:
-                print("  no incident_response_monthly row for that month")
+        for month_start in headline_months(as_of, month):
+            in_progress = month_start == as_of.date().replace(day=1).isoformat()
+            print(f"{month_start[:7]}{' (in progress)' if in_progress else ''}, as_of {as_of.isoformat()}:")
+            lines = [
+                line
+                for table, section in HEADLINE_SECTIONS
+                if table in tables
+                for line in section(con, month_start)
+            ]
+            for line in lines or ["no metric rows for this month"]:
+                print(f"  {line}")

@@ -112,7 +112,7 @@ def landing_zone(context: dg.AssetExecutionContext):
             metadata={
                 "rows_rejected": rejected,
                 "rows_read": read,
-                "rejected_share": (rejected / read) if read else 0.0,
+                "rejected_share": round(rejected / read, 6) if read else 0.0,
                 "threshold": 0,
             },
         )
