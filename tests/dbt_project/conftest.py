@@ -2,7 +2,9 @@
 
 The raw tables are created with ingest.warehouse.ensure_schema and filled with a
 hand-made fixture (dbt_fixture_rows.RAW_ROWS); then `dbt build` runs once with a fixed
-as_of, its target and logs in tmp so parallel runs don't clash.
+as_of, its target and logs in tmp so parallel runs don't clash. The finding lifecycle has
+its own fixture (dbt_findings_rows.RAW_ROWS, `findings_query`), built once per session with
+only the findings models selected, so its scans don't change the months the other tests see.
 """
 
 from __future__ import annotations
@@ -50,14 +52,14 @@ def _dbt(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
 
 
-@pytest.fixture(scope="session")
-def dbt_warehouse(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("dbt_project")
+def build_warehouse(tmp: Path, raw_rows: dict[str, list[dict]], as_of: str,
+                    select: list[str] | None = None) -> Path:
+    """A warehouse in `tmp` with the raw rows loaded and `dbt build` run once (optionally --select)."""
     warehouse = tmp / "warehouse.duckdb"
     con = connect(warehouse)
     try:
         ensure_schema(con)
-        for table, rows in RAW_ROWS.items():
+        for table, rows in raw_rows.items():
             _insert_raw(con, table, rows)
     finally:
         con.close()
@@ -75,7 +77,8 @@ def dbt_warehouse(tmp_path_factory) -> Path:
             "--profiles-dir", str(DBT_PROJECT),
             "--target-path", str(tmp / "target"),
             "--log-path", str(tmp / "logs"),
-            "--vars", json.dumps({"as_of": AS_OF}),
+            "--vars", json.dumps({"as_of": as_of}),
+            *(["--select", *select] if select else []),
         ],
         env,
     )
@@ -84,12 +87,11 @@ def dbt_warehouse(tmp_path_factory) -> Path:
     return warehouse
 
 
-@pytest.fixture(scope="session")
-def query(dbt_warehouse):
-    """Run a query on the built warehouse; returns a list of dicts."""
+def query_runner(warehouse: Path):
+    """Run a query on a built warehouse; returns a list of dicts."""
 
     def run(sql: str, params: list | None = None) -> list[dict]:
-        con = connect(dbt_warehouse, read_only=True)
+        con = connect(warehouse, read_only=True)
         try:
             cursor = con.execute(sql, params or [])
             names = [d[0] for d in cursor.description]
@@ -98,3 +100,27 @@ def query(dbt_warehouse):
             con.close()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def dbt_warehouse(tmp_path_factory) -> Path:
+    return build_warehouse(tmp_path_factory.mktemp("dbt_project"), RAW_ROWS, AS_OF)
+
+
+@pytest.fixture(scope="session")
+def query(dbt_warehouse):
+    """Run a query on the built warehouse; returns a list of dicts."""
+    return query_runner(dbt_warehouse)
+
+
+@pytest.fixture(scope="session")
+def findings_query(tmp_path_factory):
+    """The finding lifecycle fixture (dbt_findings_rows.py): its own small warehouse, built
+    once per session with only the findings models and their parents selected."""
+    from dbt_findings_rows import AS_OF as FINDINGS_AS_OF, RAW_ROWS as FINDINGS_RAW_ROWS
+
+    warehouse = build_warehouse(
+        tmp_path_factory.mktemp("dbt_findings"), FINDINGS_RAW_ROWS, FINDINGS_AS_OF,
+        select=["+path:models/intermediate/findings"],
+    )
+    return query_runner(warehouse)
