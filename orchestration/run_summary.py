@@ -63,9 +63,83 @@ def _incident_response(con, month: str) -> list[str]:
     ]
 
 
+def _format_actual(slo_id: str, actual: float | None) -> str:
+    if actual is None:
+        return "n/a"
+    return f"{actual:.0f}" if slo_id == "expired_certs_production" else f"{actual:.1%}"
+
+
+def _security_slos(con, month: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT slo_id, status, actual, numerator, denominator, comparator, target
+        FROM metrics.security_slo_monthly
+        WHERE month = CAST(? AS DATE)
+        ORDER BY slo_id
+        """,
+        [month],
+    ).fetchall()
+    return [
+        f"SLO {slo_id:<25} {status:<8} {_format_actual(slo_id, actual):>6} "
+        f"({numerator}/{denominator}; target {comparator} {target:g})"
+        for slo_id, status, actual, numerator, denominator, comparator, target in rows
+    ]
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _training(con, month: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT geography, assignments_due, completion_rate, phishing_delivered, click_rate, report_rate
+        FROM metrics.training_monthly WHERE month = CAST(? AS DATE)
+        ORDER BY geography = 'ALL' DESC, geography
+        """,
+        [month],
+    ).fetchall()
+    return [
+        f"training {geography:<7} completion {_percent(completion)} of {due} due (target 100%); "
+        f"phishing click {_percent(click)} of {delivered} (target < 3%), reported {_percent(report)}"
+        for geography, due, completion, delivered, click, report in rows
+    ]
+
+
+def _dpmo(con, month: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT opportunities, defects, dpmo, sigma_level FROM metrics.dpmo_monthly
+        WHERE month = CAST(? AS DATE) AND process = 'all'
+        """,
+        [month],
+    ).fetchall()
+    return [
+        f"DPMO (all processes) {'n/a' if dpmo is None else f'{dpmo:,.0f}'} "
+        f"({defects}/{opportunities}; sigma {'n/a' if sigma is None else f'{sigma:.2f}'}; target < 3.4)"
+        for opportunities, defects, dpmo, sigma in rows
+    ]
+
+
+def _error_budget(con, month: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT dimension, status, consumed_fraction FROM metrics.error_budget_monthly
+        WHERE month = CAST(? AS DATE) ORDER BY dimension
+        """,
+        [month],
+    ).fetchall()
+    parts = [f"{dimension} {status} ({_percent(used)} used)" for dimension, status, used in rows]
+    return [f"error budget: {'; '.join(parts)}"] if parts else []
+
+
 # Each metric table that exists adds its lines to the headline, in this order.
 HEADLINE_SECTIONS = (
+    ("security_slo_monthly", _security_slos),
     ("incident_response_monthly", _incident_response),
+    ("training_monthly", _training),
+    ("dpmo_monthly", _dpmo),
+    ("error_budget_monthly", _error_budget),
 )
 
 
