@@ -1,11 +1,13 @@
 """End to end through the `secops run` CLI, which executes the Dagster job in-process.
 
-The fixture landing folder (tests/orchestration/landing) has one small export per
-entity. Its security incidents detected in September 2026, at as_of 2026-10-15:
+The fixture landing folder (tests/orchestration/landing) has small exports of every
+entity; the expected values below are computed by hand from them, at as_of 2026-10-15.
+Security incidents detected in September 2026:
 
   i1 P1 AMER  detected 0.5 h after occurrence, resolved 2.0 h after detection
   i2 P2 EMEA  detected 1.5 h after occurrence, resolved 4.0 h after detection, change CHG-7
   i3 P3 AMER  detected 1.0 h after occurrence, still open
+  i5 P1 EMEA  detected exactly 1.0 h after occurrence (on time), resolved 2.0 h after detection
   i4 is an availability incident: not in the security population.
 """
 
@@ -52,27 +54,108 @@ def test_run_exits_zero_and_builds_incident_response(first_run):
     code, _, _, rows = first_run
     assert code == 0
     september = _september_all(rows)
-    # MTTD over i1..i3: (0.5 + 1.5 + 1.0) / 3 = 1.0; median 1.0;
-    # p90 (continuous): position 0.9 * (3 - 1) = 1.8 -> 1.0 + 0.8 * (1.5 - 1.0) = 1.4
-    assert september[3] == 3
+    # MTTD over i1, i2, i3, i5: (0.5 + 1.5 + 1.0 + 1.0) / 4 = 1.0; median of [0.5, 1, 1, 1.5] = 1.0;
+    # p90 (continuous): position 0.9 * (4 - 1) = 2.7 -> 1.0 + 0.7 * (1.5 - 1.0) = 1.35
+    assert september[3] == 4
     assert september[4] == pytest.approx(1.0)
     assert september[5] == pytest.approx(1.0)
-    assert september[6] == pytest.approx(1.4)
-    # MTTR over the resolved i1, i2: (2 + 4) / 2 = 3.0; median 3.0; p90: 2 + 0.9 * (4 - 2) = 3.8
-    assert september[7] == pytest.approx(3.0)
-    assert september[8] == pytest.approx(3.0)
-    assert september[9] == pytest.approx(3.8)
-    assert september[10] == 2  # resolved
+    assert september[6] == pytest.approx(1.35)
+    # MTTR over the resolved i1, i2, i5: (2 + 4 + 2) / 3 = 2.6667; median of [2, 2, 4] = 2.0;
+    # p90: position 0.9 * 2 = 1.8 -> 2 + 0.8 * (4 - 2) = 3.6
+    assert september[7] == pytest.approx(8 / 3)
+    assert september[8] == pytest.approx(2.0)
+    assert september[9] == pytest.approx(3.6)
+    assert september[10] == 3  # resolved
     assert september[11] == 1  # i2 carries change CHG-7
+
+
+def _query(warehouse: Path, sql: str) -> list[tuple]:
+    with open_warehouse(warehouse, read_only=True) as con:
+        return con.sql(sql).fetchall()
+
+
+def _slos(warehouse: Path, month: str) -> dict[str, tuple]:
+    rows = _query(
+        warehouse,
+        "SELECT slo_id, actual, numerator, denominator, status FROM metrics.security_slo_monthly "
+        f"WHERE month = DATE '{month}'",
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_security_slos_of_september(first_run):
+    _, _, warehouse, _ = first_run
+    slos = _slos(warehouse, "2026-09-01")
+    # Critical instances due in September (24 h after first seen):
+    #   CVE-0001 #1 first 09-07 10:00, due 09-08 10:00, gone from scan s2 at exactly 09-08 10:00: met
+    #   CVE-0003 (blank severity, CVSS 9.1 -> critical) first 09-10 00:00+02:00 = 09-09 22:00 UTC,
+    #            due 09-10 22:00, never rescanned: open past due
+    #   CVE-0001 #2 reappears at s4 09-20 10:00 (a new instance), due 09-21 10:00, closed by the
+    #            clean scan s5 at 09-22 10:00: late. grype's clean scan g1 closes nothing of trivy's.
+    # -> 1 / 3
+    assert slos["critical_patch_24h"] == (pytest.approx(1 / 3), 1, 3, "breached")
+    # Snapshot 09-01: u1 privileged with MFA, 1/1; snapshot 09-15: u1 yes, u3 no, 1/2 -> worst 0.5
+    assert slos["privileged_mfa"] == (0.5, 1, 2, "breached")
+    # Snapshot 09-14: production web-1 (valid), api-1 (expired 09-10), web-2 (not_after = observed_at:
+    # not yet expired); staging stg-1 expired but not production -> 1 expired of 3
+    assert slos["expired_certs_production"] == (1.0, 1, 3, "breached")
+    # Restore test j2 succeeded -> 1/1
+    assert slos["backup_restore_test"] == (1.0, 1, 1, "met")
+    # P1 security: i1 0.5 h and i5 exactly 1 h (on time) -> 2/2
+    assert slos["p1_detection_1h"] == (1.0, 2, 2, "met")
+
+
+def test_security_slos_of_october_no_data_and_no_evidence(first_run):
+    _, _, warehouse, _ = first_run
+    slos = _slos(warehouse, "2026-10-01")
+    # No scan, certificate or identity snapshot in October: no_data
+    assert slos["critical_patch_24h"][3] == "no_data"
+    assert slos["privileged_mfa"][3] == "no_data"
+    assert slos["expired_certs_production"][3] == "no_data"
+    # Backup j5 in October but no restore test: no evidence is not met
+    assert slos["backup_restore_test"] == (None, 0, 0, "breached")
+    # Incidents cover every month from the first through as_of; no P1 in October: met, NULL actual
+    assert slos["p1_detection_1h"] == (None, 0, 0, "met")
+
+
+def test_dpmo_of_september(first_run):
+    _, _, warehouse, _ = first_run
+    rows = _query(
+        warehouse,
+        "SELECT process, units, opportunities, defects FROM metrics.dpmo_monthly "
+        "WHERE month = DATE '2026-09-01'",
+    )
+    dpmo = {process: (units, opportunities, defects) for process, units, opportunities, defects in rows}
+    assert dpmo["patch_management"] == (3, 3, 2)        # the three criticals above, two missed
+    assert dpmo["mfa_enforcement"] == (3, 3, 1)         # 1 (09-01) + 2 (09-15) privileged; u3 no MFA
+    assert dpmo["certificate_management"] == (4, 4, 1)  # 1 (09-07) + 3 (09-14) production; api-1
+    assert dpmo["backup"] == (3, 6, 2)                  # j1 ok; j3 failed; j4 encryption unknown
+    assert dpmo["restore_testing"] == (1, 1, 0)         # j2 succeeded
+    assert dpmo["access_review"] == (2, 2, 1)           # r1 decided at due_at (on time); r2 undecided
+    assert dpmo["deprovisioning"] == (2, 2, 1)          # u5 disabled exactly 24 h after; u2 5 days late
+    assert dpmo["training"] == (2, 2, 1)                # a1 on time; a2 never completed; a3 optional
+    assert dpmo["incident_detection"] == (2, 2, 0)      # i1, i5 within 1 h
+    # all: opportunities 3+3+4+6+1+2+2+2+2 = 25, defects 2+1+1+2+0+1+1+1+0 = 9
+    # dpmo = 1e6 * 9 / 25 = 360,000; sigma = Φ⁻¹(1 - 0.36) + 1.5 = 0.35846 + 1.5 = 1.85846
+    (all_row,) = _query(
+        warehouse,
+        "SELECT opportunities, defects, dpmo, sigma_level FROM metrics.dpmo_monthly "
+        "WHERE month = DATE '2026-09-01' AND process = 'all'",
+    )
+    assert all_row[:3] == (25, 9, pytest.approx(360_000))
+    assert all_row[3] == pytest.approx(1.85846, abs=1e-4)
 
 
 def test_every_metric_row_stores_the_run_as_of(first_run):
     _, _, warehouse, _ = first_run
-    with open_warehouse(warehouse, read_only=True) as con:
-        as_of_values = con.sql(
-            "SELECT DISTINCT CAST(as_of AS VARCHAR) FROM metrics.incident_response_monthly"
-        ).fetchall()
-    assert as_of_values == [("2026-10-15 00:00:00+00",)]
+    tables = [row[0] for row in _query(
+        warehouse, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'metrics'"
+    )]
+    assert {"incident_response_monthly", "security_slo_monthly", "dpmo_monthly", "training_monthly",
+            "training_quarterly", "error_budget_monthly"} <= set(tables)
+    for table in tables:
+        as_of_values = _query(warehouse, f"SELECT DISTINCT CAST(as_of AS VARCHAR) FROM metrics.{table}")
+        assert as_of_values == [("2026-10-15 00:00:00+00",)], table
 
 
 def test_months_run_from_first_covered_month_to_as_of(first_run):
@@ -102,4 +185,4 @@ def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, c
         statuses = dict(
             con.sql("SELECT status, count(*) FROM ingest.file_manifest GROUP BY status").fetchall()
         )
-    assert statuses == {"loaded": 7, "duplicate": 7, "failed": 1}  # 7 fixture files, 7 copies
+    assert statuses == {"loaded": 12, "duplicate": 12, "failed": 1}  # 12 fixture files, 12 copies
