@@ -34,6 +34,7 @@ from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.landing import discover, relative_name, sha256_of
 from ingest.manifest import ManifestEntry
 from ingest.report import FileResult, IngestReport
+from ingest.rules import ParseContext
 from ingest.schemas import ENTITIES, ENTITIES_BY_TABLE, Entity
 from ingest.warehouse import ensure_schema
 
@@ -147,7 +148,10 @@ def _ingest_file(
         return FileResult(rel, sha256, family, "duplicate", format=original.format,
                           duplicate_of=original.file)
 
-    return _load_new_file(con, rel, path, family, sha256, size, default_tz=default_tz, now=now)
+    context = ParseContext(landing=landing)
+    return _load_new_file(
+        con, rel, path, family, sha256, size, context=context, default_tz=default_tz, now=now
+    )
 
 
 def _load_new_file(
@@ -158,6 +162,7 @@ def _load_new_file(
     sha256: str,
     size: int,
     *,
+    context: ParseContext,
     default_tz: str,
     now: datetime,
 ) -> FileResult:
@@ -166,7 +171,7 @@ def _load_new_file(
     try:
         export_format = registry.detect(path, family)
         result.format = export_format.name
-        parsed = export_format.parse(path, family)
+        parsed = export_format.parse(path, family, context)
         frames = _checked_frames(parsed, family, path)
 
         con.begin()

@@ -15,6 +15,8 @@ from typing import ClassVar
 
 import polars as pl
 
+from ingest.rules import ParseContext
+
 # Columns of ParsedExport.rejected.
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
     "entity": pl.String,
@@ -61,6 +63,10 @@ class ExportFormat:
         """True when this file is of this format; `head` is the file's first 64 KiB."""
         raise NotImplementedError
 
-    def parse(self, path: Path, family: str) -> ParsedExport:
-        """Read the whole file; raise ExportError when it cannot be read."""
+    def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        """Read the whole file; raise ExportError when it cannot be read.
+
+        `context` gives the landing folder and the completion rules (ingest/rules.yaml)
+        for formats that must complete a field the export lacks.
+        """
         raise NotImplementedError

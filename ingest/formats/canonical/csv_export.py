@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Sequence
 
+from ingest.rules import ParseContext
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import (
     read_csv_text,
@@ -61,7 +62,7 @@ class CanonicalCsv(ExportFormat):
             return False
         return any(recognise(header, family) is not None for family in _families_for(path))
 
-    def parse(self, path: Path, family: str) -> ParsedExport:
+    def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         with path.open("rb") as handle:
             header = read_header(handle.read(HEAD_BYTES))
         entity = recognise(header, family) if header else None
