@@ -27,7 +27,7 @@ class StandInFormat(ExportFormat):
     def detect(self, path: Path, head: bytes) -> bool:
         return True
 
-    def parse(self, path: Path, family: str) -> ParsedExport:
+    def parse(self, path: Path, family: str, context=None) -> ParsedExport:
         parsed = ParsedExport(format_name=self.name, entities={"incidents": self.frame})
         if self.rejected is not None:
             parsed.rejected = self.rejected
