@@ -42,11 +42,43 @@ def _run_log_path(warehouse: Path, as_of: datetime) -> Path:
     return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-asof-{as_of:%Y%m%dT%H%M%S}.log"
 
 
+def parse_months(text: str | None) -> tuple[str, str] | None:
+    """`YYYY-MM` or `YYYY-MM:YYYY-MM` as partition keys (first days of the months)."""
+    from orchestration.partitions import month_key
+
+    if not text:
+        return None
+    first, _, last = text.partition(":")
+    start, end = month_key(first), month_key(last or first)
+    if end < start:
+        raise ValueError(f"month range {text!r} ends before it starts")
+    return start, end
+
+
+def _partition_tags(months: tuple[str, str] | None) -> dict[str, str]:
+    from orchestration.partitions import every_partition
+
+    if months is None:
+        everything = every_partition()
+        months = (everything.start, everything.end)
+    return {
+        "dagster/asset_partition_range_start": months[0],
+        "dagster/asset_partition_range_end": months[1],
+    }
+
+
 def run_pipeline(
-    landing: Path, warehouse: Path, as_of: datetime, month: str | None = None, *, verbose: bool = False
+    landing: Path,
+    warehouse: Path,
+    as_of: datetime,
+    months: tuple[str, str] | None = None,
+    *,
+    verbose: bool = False,
 ) -> int:
     """Ingest, build and check; print the outcome; return the exit code.
 
+    Without `months` every month's metrics are rebuilt; with a range (partition
+    keys) only those months' rows are replaced, earlier months keep theirs.
     Dagster's event log and dbt's output go to a run log beside the warehouse
     (or to the terminal with verbose), so the terminal shows the outcome only.
     """
@@ -67,12 +99,14 @@ def run_pipeline(
             stack.enter_context(contextlib.redirect_stderr(log_file))
         instance = stack.enter_context(_instance())
         result = job.execute_in_process(
-            instance=instance, tags={AS_OF_TAG: format_as_of(as_of)}, raise_on_error=False
+            instance=instance,
+            tags={AS_OF_TAG: format_as_of(as_of), **_partition_tags(months)},
+            raise_on_error=False,
         )
     problems = problems_of(result)
     for line in warnings_of(result):
         print(f"warning: {line}")
-    print_headline(warehouse, as_of, month)
+    print_headline(warehouse, as_of, months)
     for line in problems:
         print(f"problem: {line}", file=sys.stderr)
     if log_path is not None:
@@ -83,7 +117,8 @@ def run_pipeline(
 
 def _cmd_run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of) if args.as_of else now_utc()
-    return run_pipeline(args.landing, args.warehouse, as_of, args.month, verbose=args.verbose)
+    months = parse_months(args.month)
+    return run_pipeline(args.landing, args.warehouse, as_of, months, verbose=args.verbose)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -140,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, default=landing_dir(), help="landing folder (<landing>/<family>/...)")
     run.add_argument("--warehouse", type=Path, default=warehouse_path(), help="DuckDB file")
     run.add_argument("--as-of", help="evaluation time, ISO 8601 (default: now, UTC)")
-    run.add_argument("--month", help="YYYY-MM whose headline metrics are printed (default: the month of as_of)")
+    run.add_argument("--month", help="YYYY-MM or YYYY-MM:YYYY-MM: recompute only these months' metric rows "
+                                     "(a monthly partition run or backfill; default: every month)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's log instead of writing it to a run log")
     run.set_defaults(handler=_cmd_run)
 

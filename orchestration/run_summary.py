@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -143,29 +145,51 @@ HEADLINE_SECTIONS = (
 )
 
 
-def headline_months(as_of: datetime, month: str | None) -> list[str]:
-    """The month asked for, else the last complete month and the month in progress."""
-    if month:
-        return [f"{month}-01"]
+def headline_months(as_of: datetime, months: tuple[str, str] | None) -> list[str]:
+    """The last month of a partition run, else the last complete month and the month in progress."""
+    if months:
+        return [months[1]]
     current = as_of.date().replace(day=1)
     previous = (current - timedelta(days=1)).replace(day=1)
     return [previous.isoformat(), current.isoformat()]
 
 
-def print_headline(warehouse: Path, as_of: datetime, month: str | None = None) -> None:
+def _open_when_free(warehouse: Path, attempts: int = 20, pause_s: float = 0.5):
+    """A read-only connection, waiting briefly for a writer that is still closing (a dbt process)."""
+    import duckdb
+
+    from ingest.warehouse import connect
+
+    for attempt in range(attempts):
+        try:
+            return connect(warehouse, read_only=True)
+        except duckdb.IOException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause_s)
+    raise AssertionError("unreachable")
+
+
+def print_headline(warehouse: Path, as_of: datetime, months: tuple[str, str] | None = None) -> None:
     """Print the headline metrics of the metrics.* tables that exist."""
-    from ingest.warehouse import open_warehouse
+    import duckdb
+
 
     if not warehouse.exists():
         return
-    with open_warehouse(warehouse, read_only=True) as con:
+    try:
+        con = _open_when_free(warehouse)
+    except duckdb.IOException as error:
+        print(f"headline metrics unavailable: {error}")
+        return
+    with contextlib.closing(con):
         tables = {
             row[0]
             for row in con.sql(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'metrics'"
             ).fetchall()
         }
-        for month_start in headline_months(as_of, month):
+        for month_start in headline_months(as_of, months):
             in_progress = month_start == as_of.date().replace(day=1).isoformat()
             print(f"{month_start[:7]}{' (in progress)' if in_progress else ''}, as_of {as_of.isoformat()}:")
             lines = [

@@ -1,10 +1,14 @@
 """dbt models (staging -> intermediate -> metrics) as Dagster assets.
 
 Sources resolve to the raw-table assets `[family, table]`; models are keyed
-`[schema, model]` so the UI reads like the warehouse. Every `dbt build` gets the
-run's as_of, so each metric row stores the evaluation time it was computed at.
+`[schema, model]` so the UI reads like the warehouse. Two asset definitions:
+the foundation (seeds, staging, intermediate), rebuilt whole on every run, and
+the metric marts, partitioned by month. A run for a month or a range of months
+recomputes and replaces only those months' rows (earlier months keep their
+as_of); a run without a partition rebuilds every month (--full-refresh). Every
+`dbt build` gets the run's as_of, so each metric row stores the evaluation time
+it was computed at.
 """
-
 
 import json
 from collections.abc import Mapping
@@ -16,8 +20,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.as_of import format_as_of, run_as_of
 from orchestration.dbt_manifest import ensure_manifest, secops_dbt_project
 from orchestration.owners import pipeline_owners
+from orchestration.partitions import is_every_partition, monthly_partitions
 
 _LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "metrics"}
+FOUNDATION_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
+METRICS_SELECTION = "path:models/marts"
 
 
 class SecopsDbtTranslator(DagsterDbtTranslator):
@@ -37,13 +44,43 @@ class SecopsDbtTranslator(DagsterDbtTranslator):
         return pipeline_owners()
 
 
+_MANIFEST = ensure_manifest(secops_dbt_project)
+_TRANSLATOR = SecopsDbtTranslator()
+
+
 @dbt_assets(
-    manifest=ensure_manifest(secops_dbt_project),
+    manifest=_MANIFEST,
     project=secops_dbt_project,
-    dagster_dbt_translator=SecopsDbtTranslator(),
+    dagster_dbt_translator=_TRANSLATOR,
+    select=FOUNDATION_SELECTION,
+    name="secops_dbt_foundation",
 )
-def secops_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Staging views, intermediate models and the metrics.* tables, built and tested by dbt."""
+def secops_dbt_foundation(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging views and intermediate models: every rule of METRICS.md applied once, judged at as_of."""
     as_of = format_as_of(run_as_of(context))
-    context.log.info(f"dbt build with as_of={as_of}")
+    context.log.info(f"dbt build (foundation) with as_of={as_of}")
     yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()
+
+
+@dbt_assets(
+    manifest=_MANIFEST,
+    project=secops_dbt_project,
+    dagster_dbt_translator=_TRANSLATOR,
+    select=METRICS_SELECTION,
+    name="secops_dbt_metrics",
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def secops_dbt_metrics(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The metrics.* tables BI tools read, one partition per month."""
+    variables: dict[str, str] = {"as_of": format_as_of(run_as_of(context))}
+    args = ["build"]
+    keys = context.partition_key_range if context.has_partition_key_range else None
+    if keys is None or is_every_partition(keys):
+        # every month: rebuilt from scratch, months before the first partition included
+        args.append("--full-refresh")
+        context.log.info(f"recomputing every month with as_of={variables['as_of']}")
+    else:
+        variables.update(partition_month_from=keys.start, partition_month_to=keys.end)
+        context.log.info(f"recomputing months {keys.start}..{keys.end} with as_of={variables['as_of']}")
+    yield from dbt.cli([*args, "--vars", json.dumps(variables)], context=context).stream()

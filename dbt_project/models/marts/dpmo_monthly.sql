@@ -217,3 +217,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition('month') }}

@@ -193,3 +193,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition('month') }}

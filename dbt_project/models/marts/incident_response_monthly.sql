@@ -132,3 +132,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition('month') }}

@@ -213,3 +213,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition('month') }}

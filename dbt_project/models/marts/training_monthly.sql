@@ -161,3 +161,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition('month') }}

@@ -1,3 +1,5 @@
+{{ config(unique_key="quarter") }}
+
 {#-
   Training and phishing by calendar quarter (METRICS.md "Quarterly training";
   "Training and phishing": `metrics.training_quarterly` has the same columns keyed
@@ -48,3 +50,4 @@ final as (
 )
 
 select * from final
+where {{ in_partition_quarter('quarter') }}

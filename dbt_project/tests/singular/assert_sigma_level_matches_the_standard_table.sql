@@ -4,6 +4,7 @@
   within 0.01; and NULL for no defect, all defects, or no opportunity.
   Returns the rows that disagree.
 -#}
+-- depends_on: {{ ref('dpmo_monthly') }}
 with table_values as (
 
     select * from (values
