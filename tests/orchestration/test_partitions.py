@@ -67,14 +67,15 @@ def test_month_ranges_parse_to_partition_keys():
 
 
 def test_schedule_runs_the_previous_month_on_the_second_at_three():
-    schedule = defs().get_repository_def().get_schedule_def("previous_month_metrics")
+    repository = defs().get_repository_def()
+    schedule = repository.get_schedule_def("previous_month_metrics")
     assert schedule.cron_schedule == "0 3 2 * *"
     assert schedule.execution_timezone == "UTC"
     for moment, expected in (
         (datetime(2026, 11, 2, 3, 0, tzinfo=timezone.utc), "2026-10-01"),
         (datetime(2027, 1, 2, 3, 0, tzinfo=timezone.utc), "2026-12-01"),
     ):
-        context = dg.build_schedule_context(scheduled_execution_time=moment)
+        context = dg.build_schedule_context(scheduled_execution_time=moment, repository_def=repository)
         request = schedule.evaluate_tick(context).run_requests[0]
         assert request.partition_key == expected
 
