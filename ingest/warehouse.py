@@ -24,8 +24,18 @@ def memory_limit() -> str:
     return os.environ.get("SECOPS_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
 
 
+# DuckDB names a database after its file; a file named like one of our schemas would make
+# every `schema.table` reference ambiguous.
+RESERVED_FILE_STEMS = {"raw", "ingest", "staging", "intermediate", "reference", "metrics", "main"}
+
+
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
+    if path.stem.lower() in RESERVED_FILE_STEMS:
+        raise ValueError(
+            f"warehouse file {path.name!r}: DuckDB names the database after the file, and "
+            f"{path.stem!r} is a schema of the warehouse; choose another name (e.g. warehouse.duckdb)"
+        )
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)

@@ -231,3 +231,13 @@ def test_rejected_rows_are_counted_per_table_in_the_report(con, landing, drop, c
 
     assert report.rejected_by_table == {"backup_jobs": 1}
     assert report.files[0].rows_rejected == 1
+
+
+def test_a_warehouse_file_named_like_a_schema_is_refused_clearly(tmp_path):
+    import pytest
+
+    from ingest.warehouse import connect
+
+    # DuckDB would name the database "ingest", making ingest.file_manifest ambiguous.
+    with pytest.raises(ValueError, match="ingest.duckdb"):
+        connect(tmp_path / "ingest.duckdb")
