@@ -2,9 +2,10 @@
 
 `<landing>/<family>/` holds a family's exports, nested folders allowed. Hidden
 files and folders (editor swap files, `.DS_Store`, partial uploads written as
-dotfiles) are not exports. Files are identified by the SHA-256 of their bytes,
-so a copy under another name is the same export; nothing here ever changes or
-deletes a file in the landing folder.
+dotfiles) are not exports, and neither are column-mapping files (`*.mapping.yaml`,
+configuration that a mapped CSV format reads beside its CSV). Files are identified
+by the SHA-256 of their bytes, so a copy under another name is the same export;
+nothing here ever changes or deletes a file in the landing folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Iterable
 from ingest.schemas import FAMILIES
 
 CHUNK_BYTES = 1024 * 1024
+# Configuration that sits beside the exports it describes (ingest/formats/incident/mapped_incident_csv.py).
+NOT_EXPORTS_SUFFIX = ".mapping.yaml"
 
 
 def check_families(families: Iterable[str] | None) -> tuple[str, ...]:
@@ -40,6 +43,8 @@ def discover(landing: Path, families: Iterable[str] | None = None) -> list[tuple
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
             if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+                continue
+            if path.name.lower().endswith(NOT_EXPORTS_SUFFIX):
                 continue
             found.append((family, path))
     return found

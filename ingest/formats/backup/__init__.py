@@ -1,0 +1,1 @@
+"""Backup exports (backup family): AWS Backup backup and restore jobs, restic snapshots."""

@@ -1,0 +1,1 @@
+"""Incident exports (incident family): PagerDuty incidents, mapped Jira/ServiceNow-style CSVs."""
