@@ -1,0 +1,381 @@
+"""SARIF 2.1.0 log from any scanner (CodeQL, Grype, Trivy, OWASP dependency-check...).
+
+Counting rule: one row per `runs[].results[]` entry that reports a problem; the
+canonical finding is the key (scanner, asset, vulnerability_id, package), so one
+rule firing at several lines of one file is one finding (lines in `_extra`).
+Results that report no problem are not loaded: `kind` "pass" or "notApplicable",
+and `baselineState` "absent" (present in the baseline, gone now: the snapshot
+closes it). Each run is one scan. A result that names no rule cannot be keyed: it
+is refused (ingest.rejected_rows) rather than loaded as a clean scan.
+
+Fields, and what was completed by which rule:
+- scanner: `tool.driver.name`, lower-cased ("codeql", "grype", "dependency-check").
+- asset_id, per run: the category of `automationDetails.id` (everything before its
+  last "/"; an id ending in "/" is all category), else
+  `versionControlProvenance[0].repositoryUri`, else the URI of `originalUriBaseIds` SRCROOT (or its only base); that run-level asset makes the
+  run a snapshot of the whole project, and a run without results gives a
+  clean-scan row. When the run names none of these, the asset is each result's
+  artifact location (`locations[0].physicalLocation.artifactLocation.uri`, through
+  `run.artifacts[index]` when only the index is given, else `analysisTarget`): the
+  run is then a snapshot of the artifacts it names only, and a run without results
+  names nothing (noted, no row). `_extra.asset_id_source` names the rule used.
+- scan_id: `automationDetails.guid`, else `automationDetails.id`, else
+  `sha256:<hex>` of the file's bytes with `/runs[<n>]` for the run.
+- scanned_at: the first `invocations[].endTimeUtc`, else `startTimeUtc`; none (most
+  tools write no invocation) -> the file's modification time, marked
+  `_extra.scanned_at_source = "fallback_file_mtime"`.
+- vulnerability_id: the CVE in the rule id; else the advisory of a rule id shaped
+  "<CVE or GHSA id>-<package>" (Grype's SARIF: "GHSA-57j2-w4cx-62h2-jackson-databind");
+  else a CVE in the result's or rule's properties (`cve`, `cves`, `cveId`, `tags`);
+  else the rule id itself (CodeQL "py/empty-except").
+- package: `properties.package` / `packageName` of the result or rule; else the
+  package part of a rule id shaped "<advisory>-<package>"; else, when the asset is
+  the run's, the artifact location; else blank.
+- cvss_score: the first of `security-severity` (GitHub's convention),
+  `cvssv3_baseScore`, `cvssv2_score` (dependency-check) in the result's
+  properties, else in the rule's.
+- severity: a `properties.severity` word of the result or rule; else blank when
+  there is a score (derived downstream from CVSS, SOURCES.md, as GitHub does from
+  security-severity); else the SARIF level (`level`, the rule's
+  `defaultConfiguration.level`, SARIF's default "warning"): error -> high,
+  warning -> medium, note -> low, none -> info. `_extra.severity_source` says which.
+- title: the rule's `shortDescription.text`, else its `name`, else the first line
+  of the result message.
+- asset_environment: completed by `_assets`. exploited_in_wild, fixed_at: blank.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+
+from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
+from ingest.formats.csv_text import SOURCE_ROW
+from ingest.formats.scanner import _findings as f
+from ingest.rules import ParseContext
+
+SARIF_SCHEMA = re.compile(r'"\$schema"\s*:\s*"[^"]*sarif', re.IGNORECASE)
+SARIF_VERSION = re.compile(r'"version"\s*:\s*"2\.1\.0"')
+RUNS_KEY = re.compile(r'"runs"\s*:')
+CVE = re.compile(f.CVE_PATTERN, re.IGNORECASE)
+# Grype names its SARIF rules "<advisory>-<package>": CVE-2008-0732-geronimo-jms_1.1_spec.
+ADVISORY_THEN_PACKAGE = re.compile(rf"^({f.CVE_PATTERN}|GHSA(?:-[0-9a-z]{{4}}){{3}})-(.+)$", re.IGNORECASE)
+
+NOT_PROBLEMS = {"kind": ("pass", "notApplicable"), "baselineState": ("absent",)}
+LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low", "none": "info"}
+SCORE_KEYS = ("security-severity", "cvssv3_baseScore", "cvssv2_score")
+CVE_KEYS = ("cve", "cves", "cveId", "cve_id", "tags")
+PACKAGE_KEYS = ("package", "packageName", "package_name")
+
+
+class Sarif(ExportFormat):
+    name: ClassVar[str] = "sarif"
+    families: ClassVar[tuple[str, ...]] = ("scanner",)
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        text = f.head_text(head)
+        return (
+            f.looks_like_json_object(text)
+            and RUNS_KEY.search(text) is not None
+            and (SARIF_SCHEMA.search(text) is not None or SARIF_VERSION.search(text) is not None)
+        )
+
+    def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        data = f.read_bytes(path)
+        doc = f.expect_object(f.load_json(path, data), path, "the document")
+        if doc.get("version") != "2.1.0":
+            raise ExportError(f"{path}: SARIF version {doc.get('version')!r} is not supported (2.1.0 only)")
+        runs = f.expect_list(doc.get("runs"), path, "runs")
+        file_id = f.content_scan_id(data)
+
+        rows: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        notes: list[str] = []
+        record_number = 0
+        for k, run in enumerate(runs):
+            where = f"runs[{k}]"
+            run = f.expect_object(run, path, where)
+            scan = _run_scan(run, k, len(runs), file_id, path)
+            rules = _RuleBook(run, path, where)
+            artifacts = f.expect_list(run.get("artifacts"), path, f"{where}.artifacts")
+            skipped = 0
+            found = 0
+            for m, result in enumerate(f.expect_list(run.get("results"), path, f"{where}.results")):
+                record_number += 1
+                result_where = f"{where}.results[{m}]"
+                result = f.expect_object(result, path, result_where)
+                if any(result.get(key) in values for key, values in NOT_PROBLEMS.items()):
+                    skipped += 1
+                    continue
+                row = _result_row(result, rules, artifacts, scan, path, result_where)
+                row[SOURCE_ROW] = record_number
+                if row["rule_id"] is None:
+                    refused.append({"entity": f.FINDINGS_TABLE, "source_row": record_number,
+                                    "field": "vulnerability_id", "value": None,
+                                    "reason": f"SARIF result {result_where} names no rule"})
+                    continue
+                if row["asset_id"] is None:
+                    refused.append({"entity": f.FINDINGS_TABLE, "source_row": record_number,
+                                    "field": "asset_id", "value": None,
+                                    "reason": f"SARIF result {result_where}: the run names no asset "
+                                              "and the result no artifact location"})
+                    continue
+                found += 1
+                rows.append(row)
+            if skipped:
+                notes.append(f"{where}: {skipped} result(s) reporting no problem (pass, "
+                             "notApplicable, absent) not loaded")
+            if not found:
+                if scan["asset_id"] is not None:
+                    rows.append({**scan, f.RECORD: where, SOURCE_ROW: f.CLEAN_SCAN_ROW})
+                else:
+                    notes.append(f"{where}: no finding and no run-level asset: nothing to record")
+
+        frame = _frame(rows, path)
+        frame = f.with_scan_time(frame, path)
+        rejected = pl.DataFrame(refused, schema=REJECTED_SCHEMA) if refused else pl.DataFrame(schema=REJECTED_SCHEMA)
+        return ParsedExport(
+            format_name=self.name,
+            entities={f.FINDINGS_TABLE: f.finish(frame, path, context) if rows else f.empty_findings()},
+            rejected=rejected,
+            notes=notes,
+        )
+
+
+# Columns of the rows built per result (text unless listed in _frame).
+ROW_COLUMNS = (
+    f.RECORD, SOURCE_ROW, "scan_id", "scanned_at", f.SCANNED_AT_SOURCE, "scanner", "tool_version",
+    "asset_id", "asset_id_source", "vulnerability_id", "rule_id", "title", "severity",
+    "severity_source", "level", "cvss_score", "package", "location", "start_line",
+    "fingerprint", "suppressed", "baseline_state",
+)
+
+
+def _frame(rows: list[dict[str, Any]], path: Path) -> pl.DataFrame:
+    schema = {name: pl.String for name in ROW_COLUMNS}
+    schema.update({SOURCE_ROW: pl.Int64, "cvss_score": pl.Float64, "start_line": pl.Int64,
+                   "suppressed": pl.Boolean})
+    columns = {name: [row.get(name) for row in rows] for name in ROW_COLUMNS}
+    return f.frame_from_columns(columns, schema, path)
+
+
+def _run_scan(run: dict, k: int, runs: int, file_id: str, path: Path) -> dict[str, Any]:
+    """What a run says about its scan: tool, run-level asset, id and time."""
+    where = f"runs[{k}]"
+    tool = f.expect_object(run.get("tool"), path, f"{where}.tool")
+    driver = f.expect_object(tool.get("driver"), path, f"{where}.tool.driver")
+    scanner = f.scalar(driver.get("name"), path, f"{where}.tool.driver.name")
+    if not scanner or not scanner.strip():
+        raise ExportError(f"{path}: {where}.tool.driver.name: the tool is not named")
+    automation = f.expect_object(run.get("automationDetails"), path, f"{where}.automationDetails", optional=True)
+    automation_id = f.scalar(automation.get("id"), path, f"{where}.automationDetails.id")
+    guid = f.scalar(automation.get("guid"), path, f"{where}.automationDetails.guid")
+
+    asset, asset_source = None, None
+    if automation_id and automation_id.strip().endswith("/"):
+        asset, asset_source = automation_id.strip().rstrip("/"), "automationDetails.id"
+    elif automation_id and "/" in automation_id:
+        asset, asset_source = automation_id.strip().rsplit("/", 1)[0], "automationDetails.id"
+    if asset is None:
+        provenance = f.expect_list(run.get("versionControlProvenance"), path, f"{where}.versionControlProvenance")
+        if provenance:
+            first = f.expect_object(provenance[0], path, f"{where}.versionControlProvenance[0]")
+            asset = f.scalar(first.get("repositoryUri"), path, f"{where}.versionControlProvenance[0].repositoryUri")
+            asset_source = "versionControlProvenance.repositoryUri" if asset else None
+    if asset is None:
+        bases = f.expect_object(run.get("originalUriBaseIds"), path, f"{where}.originalUriBaseIds", optional=True)
+        chosen = bases.get("SRCROOT") if "SRCROOT" in bases else (next(iter(bases.values())) if len(bases) == 1 else None)
+        if chosen is not None:
+            asset = f.scalar(f.expect_object(chosen, path, f"{where}.originalUriBaseIds").get("uri"),
+                             path, f"{where}.originalUriBaseIds.uri")
+            asset_source = "originalUriBaseIds" if asset else None
+
+    scanned_at, time_source = None, None
+    invocations = [
+        f.expect_object(inv, path, f"{where}.invocations[{i}]")
+        for i, inv in enumerate(f.expect_list(run.get("invocations"), path, f"{where}.invocations"))
+    ]
+    for key in ("endTimeUtc", "startTimeUtc"):
+        times = [f.scalar(inv.get(key), path, f"{where}.invocations.{key}") for inv in invocations]
+        times = [t for t in times if t]
+        if times:
+            scanned_at, time_source = times[0], f"invocations.{key}"
+            break
+    return {
+        "scan_id": guid or automation_id or (file_id if runs == 1 else f"{file_id}/runs[{k}]"),
+        "scanned_at": scanned_at,
+        f.SCANNED_AT_SOURCE: time_source,
+        "scanner": scanner.strip().lower(),
+        "tool_version": f.scalar(driver.get("semanticVersion") or driver.get("version"), path,
+                                 f"{where}.tool.driver.version"),
+        "asset_id": asset.strip() if asset and asset.strip() else None,
+        "asset_id_source": asset_source,
+    }
+
+
+class _RuleBook:
+    """The rules of a run: the driver's and its extensions', by index and by id."""
+
+    def __init__(self, run: dict, path: Path, where: str):
+        tool = f.expect_object(run.get("tool"), path, f"{where}.tool")
+        components = [f.expect_object(tool.get("driver"), path, f"{where}.tool.driver")] + [
+            f.expect_object(e, path, f"{where}.tool.extensions[{i}]")
+            for i, e in enumerate(f.expect_list(tool.get("extensions"), path, f"{where}.tool.extensions"))
+        ]
+        self.by_component: list[list[dict]] = [
+            [f.expect_object(r, path, f"{where}.tool rules[{j}]")
+             for j, r in enumerate(f.expect_list(c.get("rules"), path, f"{where}.tool rules"))]
+            for c in components
+        ]
+        self.by_id: dict[str, dict] = {}
+        for rules in self.by_component:
+            for rule in rules:
+                if isinstance(rule.get("id"), str):
+                    self.by_id.setdefault(rule["id"], rule)
+
+    def find(self, result: dict, rule_id: str | None) -> dict:
+        reference = result.get("rule") if isinstance(result.get("rule"), dict) else {}
+        component = 0
+        tool_component = reference.get("toolComponent")
+        if isinstance(tool_component, dict) and isinstance(tool_component.get("index"), int):
+            component = tool_component["index"] + 1  # extensions follow the driver
+        index = result.get("ruleIndex", reference.get("index"))
+        if isinstance(index, int) and 0 <= component < len(self.by_component):
+            rules = self.by_component[component]
+            if 0 <= index < len(rules):
+                return rules[index]
+        return self.by_id.get(rule_id or "", {})
+
+
+def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, path: Path,
+                where: str) -> dict[str, Any]:
+    reference = result.get("rule") if isinstance(result.get("rule"), dict) else {}
+    rule_id = f.scalar(result.get("ruleId") or reference.get("id"), path, f"{where}.ruleId")
+    rule = rules.find(result, rule_id)
+    rule_id = rule_id or f.scalar(rule.get("id"), path, f"{where} rule id")
+    properties = f.expect_object(result.get("properties"), path, f"{where}.properties", optional=True)
+    rule_properties = f.expect_object(rule.get("properties"), path, f"{where} rule properties", optional=True)
+
+    location, start_line = _location(result, artifacts, path, where)
+    asset_id, asset_source = scan["asset_id"], scan["asset_id_source"]
+    if asset_id is None and location:
+        asset_id, asset_source = location, "result artifact location"
+
+    advisory = ADVISORY_THEN_PACKAGE.match(rule_id or "")
+    vulnerability_id = (
+        _cve_in(rule_id)
+        or (advisory.group(1) if advisory else None)
+        or _cve_in(properties, CVE_KEYS)
+        or _cve_in(rule_properties, CVE_KEYS)
+        or rule_id
+    )
+    package = _first_text(properties, PACKAGE_KEYS) or _first_text(rule_properties, PACKAGE_KEYS)
+    if package is None and advisory:
+        package = advisory.group(2)
+    if package is None and scan["asset_id"] is not None:
+        package = location
+
+    cvss = None
+    for owner, owner_where in ((properties, f"{where}.properties"), (rule_properties, f"{where} rule properties")):
+        for key in SCORE_KEYS:
+            if cvss is None and owner.get(key) is not None:
+                cvss = f.number(owner.get(key), path, f"{owner_where}.{key}")
+    level = result.get("level") or f.expect_object(
+        rule.get("defaultConfiguration"), path, f"{where} rule defaultConfiguration", optional=True
+    ).get("level") or "warning"
+    level = f.scalar(level, path, f"{where}.level")
+    severity_word = _first_text(properties, ("severity",)) or _first_text(rule_properties, ("severity",))
+    if severity_word:
+        severity, severity_source = severity_word, "properties.severity"
+    elif cvss is not None:
+        severity, severity_source = None, "cvss_score"
+    else:
+        severity, severity_source = LEVEL_SEVERITY.get(level or "", level), "level"
+
+    message = f.expect_object(result.get("message"), path, f"{where}.message", optional=True)
+    message_text = f.scalar(message.get("text"), path, f"{where}.message.text")
+    short = f.expect_object(rule.get("shortDescription"), path, f"{where} rule shortDescription", optional=True)
+    title = (
+        f.scalar(short.get("text"), path, f"{where} rule shortDescription.text")
+        or f.scalar(rule.get("name"), path, f"{where} rule name")
+        or (message_text.strip().splitlines()[0] if message_text and message_text.strip() else None)
+    )
+    fingerprints = {
+        **f.expect_object(result.get("partialFingerprints"), path, f"{where}.partialFingerprints", optional=True),
+        **f.expect_object(result.get("fingerprints"), path, f"{where}.fingerprints", optional=True),
+    }
+    suppressions = f.expect_list(result.get("suppressions"), path, f"{where}.suppressions")
+    return {
+        **scan,
+        f.RECORD: where,
+        "asset_id": asset_id,
+        "asset_id_source": asset_source,
+        "vulnerability_id": vulnerability_id,
+        "rule_id": rule_id,
+        "title": title,
+        "severity": severity,
+        "severity_source": severity_source,
+        "level": level,
+        "cvss_score": cvss,
+        "package": package,
+        "location": location,
+        "start_line": start_line,
+        "fingerprint": next((str(v) for v in fingerprints.values() if v is not None), None),
+        "suppressed": bool(suppressions) or None,
+        "baseline_state": f.scalar(result.get("baselineState"), path, f"{where}.baselineState"),
+    }
+
+
+def _location(result: dict, artifacts: list, path: Path, where: str) -> tuple[str | None, int | None]:
+    locations = f.expect_list(result.get("locations"), path, f"{where}.locations")
+    start_line = None
+    artifact: dict = {}
+    if locations:
+        physical = f.expect_object(
+            f.expect_object(locations[0], path, f"{where}.locations[0]").get("physicalLocation"),
+            path, f"{where}.locations[0].physicalLocation", optional=True,
+        )
+        artifact = f.expect_object(physical.get("artifactLocation"), path,
+                                   f"{where}.locations[0].physicalLocation.artifactLocation", optional=True)
+        region = f.expect_object(physical.get("region"), path,
+                                 f"{where}.locations[0].physicalLocation.region", optional=True)
+        line = region.get("startLine")
+        start_line = line if isinstance(line, int) and not isinstance(line, bool) else None
+    if not artifact:
+        artifact = f.expect_object(result.get("analysisTarget"), path, f"{where}.analysisTarget", optional=True)
+    uri = f.scalar(artifact.get("uri"), path, f"{where} artifactLocation.uri")
+    index = artifact.get("index")
+    if not uri and isinstance(index, int) and 0 <= index < len(artifacts):
+        listed = f.expect_object(artifacts[index], path, f"artifacts[{index}]")
+        uri = f.scalar(f.expect_object(listed.get("location"), path, f"artifacts[{index}].location",
+                                       optional=True).get("uri"), path, f"artifacts[{index}].location.uri")
+    return (uri.strip() if uri and uri.strip() else None), start_line
+
+
+def _cve_in(value: Any, keys: tuple[str, ...] | None = None) -> str | None:
+    """The first CVE id in a text, or in the given keys of a properties object."""
+    if keys is not None:
+        if not isinstance(value, dict):
+            return None
+        for key in keys:
+            found = _cve_in(value.get(key))
+            if found:
+                return found
+        return None
+    if isinstance(value, str):
+        match = CVE.search(value)
+        return match.group(0).upper() if match else None
+    if isinstance(value, list):
+        return next((found for item in value if (found := _cve_in(item))), None)
+    return None
+
+
+def _first_text(owner: dict, keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = owner.get(key)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
