@@ -1,4 +1,4 @@
-"""`secops`: run the pipeline, generate sample exports, withdraw a bad export, run the demo.
+"""`secops`: run the pipeline, validate or withdraw exports, generate sample exports, run the demo.
 
 `secops run` executes the Dagster job `secops_run` of orchestration.definitions
 in-process: the CLI and the UI run the same definitions, there is no second path.
@@ -148,6 +148,19 @@ def _cmd_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from ingest.validate import validate_file
+    from orchestration.settings import default_timezone
+
+    failed = 0
+    for path in args.files:
+        result = validate_file(path, family=args.family, default_tz=default_timezone())
+        failed += result.error is not None
+        for line in result.lines():
+            print(line)
+    return 1 if failed else 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     import shutil
 
@@ -195,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument("--landing", type=Path, default=landing_dir())
     withdraw.add_argument("--warehouse", type=Path, default=warehouse_path())
     withdraw.set_defaults(handler=_cmd_withdraw)
+
+    validate = commands.add_parser("validate", help="dry run: the format, the rows and the refusals of export files, loading nothing")
+    validate.add_argument("files", nargs="+", type=Path)
+    validate.add_argument("--family", help="source family, when the file is not under a folder named after one")
+    validate.set_defaults(handler=_cmd_validate)
 
     demo = commands.add_parser("demo", help="generate sample exports and run the whole pipeline on them")
     demo.add_argument("--dir", type=Path, default=REPO_ROOT / "var" / "demo")
