@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.landing import NOT_EXPORTS_SUFFIX as MAPPING_SUFFIX
 from ingest.load import ingest_landing
 from ingest.schemas import FAMILIES
 from ingest.warehouse import ensure_schema
@@ -64,7 +65,14 @@ def validate_file(path: Path, *, family: str | None = None, default_tz: str = "U
             folder = Path(landing) / family
             folder.mkdir()
             (folder / path.name).symlink_to(path.resolve())
+            # a companion file the format reads beside the export (a column mapping)
+            companion = path.with_name(f"{path.stem}{MAPPING_SUFFIX}")
+            if companion.is_file():
+                (folder / companion.name).symlink_to(companion.resolve())
             report = ingest_landing(con, Path(landing), families=[family], default_tz=default_tz)
+        if not report.files:
+            result.error = "not an export: the landing folder skips such files (a column mapping, a dotfile)"
+            return result
         (file_result,) = report.files
         result.format = file_result.format
         if file_result.status == "failed":
