@@ -42,6 +42,11 @@ class Entity:
     natural_key: str | None = None
     # The column(s) whose month says the family covers that month.
     coverage_columns: tuple[str, ...] = field(default_factory=tuple)
+    # SOURCES.md gives the entity a canonical CSV section. Entities without one
+    # (exploitation intelligence, which only comes in its vendor formats) are taken
+    # from a canonical CSV only when its header has every canonical column, so the
+    # canonical format never claims a vendor file (ingest/formats/canonical/csv_export.py).
+    canonical_section: bool = True
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -175,11 +180,48 @@ INCIDENTS = Entity(
     coverage_columns=("occurred_at",),
 )
 
+KEV_CATALOG = Entity(
+    family="scanner",
+    table="kev_catalog",
+    description=(
+        "Known-exploited catalogue entries (CISA KEV CSV/JSON), one row per entry of each "
+        "catalogue file; versions are unioned in dbt, an entry's earliest date_added counting."
+    ),
+    columns=_cols(
+        "cve_id, vendor_project, product, vulnerability_name, date_added, due_date, "
+        "known_ransomware_campaign_use, catalog_version, date_released",
+        {"date_added": "timestamp", "date_released": "timestamp"},
+        {"cve_id", "date_added"},
+    ),
+    # enrichment, not evidence: a catalogue does not make the scanner family cover a month
+    coverage_columns=(),
+    canonical_section=False,
+)
+
+EPSS_SCORES = Entity(
+    family="scanner",
+    table="epss_scores",
+    description=(
+        "FIRST EPSS scores, one row per CVE of each daily score file; kept as their own "
+        "columns, they never make a finding exploited."
+    ),
+    columns=_cols(
+        "cve, epss, percentile, model_version, score_date",
+        {"epss": "double", "percentile": "double", "score_date": "timestamp"},
+        {"cve"},
+    ),
+    coverage_columns=(),
+    canonical_section=False,
+)
+
 ENTITIES: tuple[Entity, ...] = (
     FINDINGS, CERTIFICATES, IDENTITIES, ACCESS_REVIEWS,
     ASSIGNMENTS, PHISHING_RESULTS, BACKUP_JOBS, INCIDENTS,
+    KEV_CATALOG, EPSS_SCORES,
 )
 ENTITIES_BY_TABLE: dict[str, Entity] = {e.table: e for e in ENTITIES}
+# The entities with a canonical CSV section in SOURCES.md (what `secops generate` writes).
+CANONICAL_ENTITIES: tuple[Entity, ...] = tuple(e for e in ENTITIES if e.canonical_section)
 FAMILIES: tuple[str, ...] = ("scanner", "iam", "training", "backup", "incident")
 
 # Lineage columns every raw table carries after the canonical ones.

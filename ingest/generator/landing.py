@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ingest.schemas import ENTITIES
+from ingest.schemas import CANONICAL_ENTITIES as ENTITIES
 
 from ._base import UTC, Calendar, Landing, from_epoch
 from .backup import write_backup_jobs

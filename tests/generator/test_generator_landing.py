@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from ingest.generator import FORWARD_COLUMNS, generate_landing
-from ingest.schemas import ENTITIES, ENTITIES_BY_TABLE, FAMILIES
+from ingest.schemas import CANONICAL_ENTITIES as ENTITIES, FAMILIES
 
 END = datetime(2025, 6, 18, 14, 37, tzinfo=timezone.utc)
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -92,7 +92,7 @@ def test_every_entity_present_with_exact_canonical_header(land):
             header = fh.readline()
         assert header == ",".join(e.column_names) + "\n", p
         seen[e.table] = seen.get(e.table, 0) + 1
-    assert set(seen) == set(ENTITIES_BY_TABLE)
+    assert set(seen) == {e.table for e in ENTITIES}
     assert not list(land.root.rglob(".*"))  # no temporary files left behind
 
 

@@ -34,14 +34,22 @@ def recognise(header: Sequence[str], family: str) -> Entity | None:
     """The canonical entity of `family` this header is meant to be, or None.
 
     Recognised when the header has at least half of the entity's canonical
-    columns, or all its required columns plus a few more. Ties go to the entity
-    with the larger share of its columns present, then to schema order.
+    columns, or all its required columns plus a few more. An entity SOURCES.md
+    gives no canonical CSV section (KEV, EPSS: vendor formats only) is recognised
+    only by a header with every one of its columns, so a vendor file such as an
+    EPSS CSV without its comment line (`cve,epss,percentile`) is left to its own
+    format. Ties go to the entity with the larger share of its columns present,
+    then to schema order.
     """
     names = set(header)
     candidates: list[tuple[int, float, int, Entity]] = []
     for order, entity in enumerate(entities_of(family)):
         shared = len(names & set(entity.column_names))
         total = len(entity.column_names)
+        if not entity.canonical_section:
+            if shared == total:
+                candidates.append((shared, 1.0, -order, entity))
+            continue
         has_required = set(entity.required_columns) <= names
         if shared * 2 >= total or (has_required and shared >= min(MIN_SHARED_WITH_REQUIRED, total)):
             candidates.append((shared, shared / total, -order, entity))

@@ -16,6 +16,14 @@
   is a new instance with a new clock. Severity, CVSS and the exploited flag are
   those of the instance's first row (first scan; within a scan the first file and
   row). Gaps and islands with window functions: no keys x scans product.
+
+  Exploited in the wild: the first row's scanner flag (blank = false), or the
+  known-exploited catalogue (int_kev_catalog, joined on the upper-cased
+  vulnerability_id) listing the CVE at or before first_seen_at: exploited from the
+  start, exploited_source 'kev' (the scanner's own flag wins the source when both
+  hold). A listing after first_seen_at leaves the instance not exploited; its date
+  is kept in kev_date_added and int_finding_remediation escalates the due date when
+  the listing falls while the instance is open.
 -#}
 with findings as (
 
@@ -26,6 +34,13 @@ with findings as (
 scans as (
 
     select * from {{ ref('int_finding_scans') }}
+
+),
+
+kev as (
+
+    -- one row per CVE, earliest date_added across catalogue versions, <= as_of
+    select cve_id, date_added from {{ ref('int_kev_catalog') }}
 
 ),
 
@@ -143,16 +158,19 @@ closed as (
 
 exploitation as (
 
-    -- Exploited in the wild: for now the scanner's own flag of the first row (blank =
-    -- not exploited). HOOK (KEV, later issue): join the known-exploited catalogue on
-    -- vulnerability_id here; a CVE listed before first_seen_at sets exploited_in_wild
-    -- with exploited_source 'kev'; a listing while open escalates due_at in
-    -- int_finding_remediation (macro finding_due_at with the dateAdded as start).
+    -- Exploited in the wild: the scanner's own flag of the first row (blank = not
+    -- exploited), or a known-exploited catalogue listing at or before first_seen_at
+    -- (exploited from the start). A later listing does not make the instance
+    -- exploited: int_finding_remediation escalates its due_at from kev_date_added
+    -- when the listing falls while it is open.
     select
-        *,
-        coalesce(first_row.exploited_in_wild, false) as scanner_exploited,
-        false as kev_exploited
+        closed.*,
+        kev.date_added as kev_date_added,
+        coalesce(closed.first_row.exploited_in_wild, false) as scanner_exploited,
+        coalesce(kev.date_added <= closed.first_seen_at, false) as kev_exploited
     from closed
+    left join kev
+        on upper(trim(closed.vulnerability_id)) = kev.cve_id
 
 ),
 
@@ -176,6 +194,7 @@ final as (
             when kev_exploited then 'kev'
         end as exploited_source,
         first_row.exploited_in_wild as exploited_in_wild_reported,
+        kev_date_added,
         first_seen_at,
         coalesce(last_open_scanned_at, first_seen_at) as last_seen_at,
         coalesce(fixed_at_reported, closing_scanned_at) as fixed_at,

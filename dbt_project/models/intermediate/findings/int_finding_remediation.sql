@@ -12,6 +12,20 @@
   Window lengths: var finding_remediation_window_hours (macro finding_due_at). A
   finding meets its window when fixed_at <= due_at (equality favours the team); it
   breaches when fixed later, or when still open once due_at has passed (due_at < as_of).
+
+  KEV escalation (SOURCES.md "scanner: findings"): an instance not exploited at
+  first_seen_at whose CVE the known-exploited catalogue lists while it is open
+  (first_seen_at < kev_date_added < fixed_at, or not fixed; macro finding_is_open_at
+  at kev_date_added) is escalated at kev_date_added: due_at = the earlier of its own
+  due_at and kev_date_added + the window of the decision the risk matrix gives its
+  severity when exploited (macros finding_decision with exploited true, finding_due_at
+  from kev_date_added): critical/high 24 h, medium/low 7 days. Info has no window
+  exploited or not, so it stays without due_at (escalated_at is still recorded). The
+  decision column keeps the decision at first_seen_at. A listing at or after the fix
+  changes nothing.
+
+  EPSS (int_epss_latest, the latest score at or before as_of) is carried as its own
+  columns and changes neither exploited_in_wild nor the decision.
 -#}
 with instances as (
 
@@ -22,6 +36,13 @@ with instances as (
 windows as (
 
     select * from {{ ref('int_maintenance_windows') }}
+
+),
+
+epss as (
+
+    select cve, epss_score, epss_percentile, epss_model_version, epss_score_date
+    from {{ ref('int_epss_latest') }}
 
 ),
 
@@ -47,15 +68,47 @@ decided as (
 
 ),
 
-due as (
+escalation as (
 
-    -- HOOK (KEV, later issue): an instance whose CVE is listed while it is open is
-    -- escalated to the earlier of this due_at and macro finding_due_at applied to the
-    -- exploited decision (macro finding_decision with exploited true) from dateAdded.
+    -- the CVE listed as known-exploited while the instance is open, when it was not
+    -- exploited at first_seen_at: the clock of the exploited tier starts at the listing
     select
         *,
-        {{ finding_due_at('decision', 'first_seen_at', 'next_window_end_at') }} as due_at
+        {{ finding_due_at('decision', 'first_seen_at', 'next_window_end_at') }} as own_due_at,
+        case
+            when not coalesce(exploited_in_wild, false)
+                and kev_date_added > first_seen_at
+                and {{ finding_is_open_at('first_seen_at', 'fixed_at', 'kev_date_added') }}
+                then kev_date_added
+        end as escalated_at,
+        {{ finding_decision('severity', 'true') }} as exploited_decision
     from decided
+
+),
+
+escalated as (
+
+    select
+        *,
+        case when escalated_at is not null then exploited_decision end as escalated_decision,
+        case
+            when escalated_at is not null
+                then {{ finding_due_at('exploited_decision', 'escalated_at', 'next_window_end_at') }}
+        end as escalated_due_at
+    from escalation
+
+),
+
+due as (
+
+    -- the earlier of the two deadlines; info has neither (NULL stays NULL)
+    select
+        *,
+        case
+            when escalated_due_at is not null then least(own_due_at, escalated_due_at)
+            else own_due_at
+        end as due_at
+    from escalated
 
 ),
 
@@ -103,6 +156,10 @@ final as (
         case when decision = 'next_regular_window' then next_window_start_at end as regular_window_start_at,
         due_at,
         {{ month_of('due_at') }} as due_month,
+        kev_date_added,
+        escalated_at,
+        escalated_decision,
+        escalated_due_at,
         is_due,
         is_open,
         met_window,
@@ -113,8 +170,14 @@ final as (
                 then greatest({{ hours_between('due_at', 'coalesce(fixed_at, ' ~ as_of() ~ ')') }}, 0)
         end as hours_past_due,
         exclusion_reason,
+        epss.epss_score,
+        epss.epss_percentile,
+        epss.epss_model_version,
+        epss.epss_score_date,
         {{ as_of() }} as as_of
     from judged
+    left join epss
+        on upper(trim(judged.vulnerability_id)) = epss.cve
 
 )
 

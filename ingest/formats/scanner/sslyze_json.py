@@ -1,0 +1,169 @@
+"""sslyze 5.x JSON (`--json_out`): certificate observations (SOURCES.md "scanner: certificates").
+
+One `certificates` row per certificate deployment of each server scanned:
+`server_scan_results[].scan_result.certificate_info.result.certificate_deployments[]`,
+whose `received_certificate_chain[0]` is the leaf the server sent.
+
+| canonical   | sslyze                                                               |
+|-------------|----------------------------------------------------------------------|
+| observed_at | `date_scans_started` (else `date_scans_completed`)                   |
+| asset_id    | `server_location.hostname` (the IP address when there is none)       |
+| subject     | leaf `subject.rfc4514_string`, e.g. `CN=*.example.com`               |
+| serial      | leaf `serial_number` (a JSON integer) as upper-case hex, whole bytes |
+| not_before  | leaf `not_valid_before`                                              |
+| not_after   | leaf `not_valid_after`                                               |
+
+Readings of the format:
+- sslyze 5 writes its times as naive ISO 8601 that are UTC: the scan dates come from
+  `datetime.utcnow()` and the validity dates from `cryptography`'s naive-UTC
+  `not_valid_before/after`. They are read as UTC (a `Z` is appended), so they are not
+  counted as naive; a time that carries an offset (later sslyze releases) keeps it.
+- The serial is the hex form openssl and testssl.sh print (`03F199EE...`, padded to
+  whole bytes), so the same certificate has the same identity in both tools; the
+  decimal integer stays in `_extra` as `serial_decimal`.
+- A server that could not be reached, or whose certificate scan did not complete,
+  yields no row (the notes name it): there is nothing observed to record.
+- asset_environment: sslyze knows none; it is completed by the scanner rules (asset
+  inventory CSV, then asset name patterns: ingest/rules.yaml, applied by
+  ingest/formats/scanner/_assets.py), `_extra.asset_environment_source` saying which.
+- `_extra` also keeps the IP address, port, SNI name, deployment number, SHA-256 fingerprint,
+  issuer, DNS subject alternative names, serial_decimal and observed_at_source.
+- Record number (`_source_row`): the 1-based position of the deployment among all the
+  file's certificate deployments, in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, ClassVar
+
+import polars as pl
+
+from ingest.formats.base import ExportError, ExportFormat, ParsedExport
+from ingest.formats.csv_text import EXTRA, SOURCE_ROW
+from ingest.formats.scanner import _assets
+from ingest.rules import ParseContext
+from ingest.schemas import CERTIFICATES
+
+ROW_SCHEMA: dict[str, pl.DataType] = {
+    **{name: pl.String for name in CERTIFICATES.column_names},
+    SOURCE_ROW: pl.Int64,
+    "observed_at_source": pl.String,
+    "ip": pl.String,
+    "port": pl.Int64,
+    "server_name_indication": pl.String,
+    "deployment_number": pl.Int64,
+    "fingerprint_sha256": pl.String,
+    "issuer": pl.String,
+    "subject_alt_name_dns": pl.List(pl.String),
+    "serial_decimal": pl.String,
+}
+EXTRA_COLUMNS = (
+    "observed_at_source", _assets.ENVIRONMENT_SOURCE, "ip", "port", "server_name_indication",
+    "deployment_number", "fingerprint_sha256", "issuer", "subject_alt_name_dns", "serial_decimal",
+)
+
+_HAS_OFFSET = re.compile(r"([Zz]|[+-]\d{2}(:?\d{2})?)$")
+_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def utc_text(value: Any) -> str | None:
+    """An sslyze time as ISO text: naive ones are UTC (sslyze's convention) and get a `Z`."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if _ISO_TIME.match(value) and not _HAS_OFFSET.search(value):
+        return value + "Z"
+    return value
+
+
+def serial_hex(value: Any) -> str | None:
+    """A certificate serial as upper-case hex padded to whole bytes (openssl's form)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        digits = format(value, "X")
+        return digits.zfill(len(digits) + len(digits) % 2)
+    return str(value).strip() or None
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _certificate_rows(path: Path, document: dict) -> tuple[list[dict], list[str]]:
+    started = utc_text(document.get("date_scans_started"))
+    completed = utc_text(document.get("date_scans_completed"))
+    observed_at = started or completed
+    observed_source = "date_scans_started" if started else ("date_scans_completed" if completed else None)
+    rows: list[dict] = []
+    notes: list[str] = []
+    for index, server in enumerate(document.get("server_scan_results") or []):
+        location = _get(server, "server_location") or {}
+        name = location.get("hostname") or location.get("ip_address") or f"server_scan_results[{index}]"
+        info = _get(server, "scan_result", "certificate_info")
+        deployments = _get(info, "result", "certificate_deployments")
+        if not isinstance(deployments, list):
+            status = _get(info, "status") or _get(server, "scan_status") or server.get("connectivity_status")
+            notes.append(f"{path.name}: no certificate observed for {name} (sslyze status {status})")
+            continue
+        for number, deployment in enumerate(deployments, start=1):
+            chain = _get(deployment, "received_certificate_chain")
+            leaf = chain[0] if isinstance(chain, list) and chain and isinstance(chain[0], dict) else {}
+            serial = leaf.get("serial_number")
+            san = _get(leaf, "subject_alternative_name", "dns")
+            rows.append({
+                "observed_at": observed_at,
+                "asset_id": location.get("hostname") or location.get("ip_address"),
+                "asset_environment": None,
+                "subject": _get(leaf, "subject", "rfc4514_string"),
+                "serial": serial_hex(serial),
+                "not_before": utc_text(leaf.get("not_valid_before")),
+                "not_after": utc_text(leaf.get("not_valid_after")),
+                SOURCE_ROW: len(rows) + 1,
+                "observed_at_source": observed_source,
+                "ip": location.get("ip_address"),
+                "port": location.get("port") if isinstance(location.get("port"), int) else None,
+                "server_name_indication": _get(
+                    server, "network_configuration", "tls_server_name_indication"),
+                "deployment_number": number,
+                "fingerprint_sha256": leaf.get("fingerprint_sha256"),
+                "issuer": _get(leaf, "issuer", "rfc4514_string"),
+                "subject_alt_name_dns": [str(n) for n in san] if isinstance(san, list) else None,
+                "serial_decimal": str(serial) if isinstance(serial, int) else None,
+            })
+    return rows, notes
+
+
+class SslyzeJson(ExportFormat):
+    name: ClassVar[str] = "sslyze_json"
+    families: ClassVar[tuple[str, ...]] = ("scanner",)
+
+    def detect(self, path: Path, head: bytes) -> bool:
+        return (
+            path.suffix.lower() == ".json"
+            and b'"server_scan_results"' in head
+            and any(key in head for key in (b'"date_scans_started"', b'"sslyze_version"', b'"sslyze_url"'))
+        )
+
+    def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        try:
+            document = json.loads(path.read_bytes())
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ExportError(f"{path}: not valid JSON: {error}") from error
+        if not isinstance(document, dict) or not isinstance(document.get("server_scan_results"), list):
+            raise ExportError(f"{path}: not an sslyze JSON output (no 'server_scan_results' array)")
+        rows, notes = _certificate_rows(path, document)
+        frame = _assets.complete_environment(pl.DataFrame(rows, schema=ROW_SCHEMA), context)
+        frame = frame.select(
+            *CERTIFICATES.column_names,
+            SOURCE_ROW,
+            pl.struct(EXTRA_COLUMNS).struct.json_encode().alias(EXTRA),
+        )
+        return ParsedExport(format_name=self.name, entities={CERTIFICATES.table: frame}, notes=notes)
