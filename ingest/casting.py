@@ -179,7 +179,6 @@ SELECT {names}, CAST(_extra AS JSON), $file, $sha256, $format,
        _source_row, $loaded_at, _naive_timestamps, false
 FROM {TYPED_TABLE}
 WHERE NOT _rejected
-ORDER BY _source_row
 """
 
 

@@ -258,11 +258,13 @@ def _load_entity(
         sql = typing_sql(entity, present, has_extra=EXTRA in frame.columns)
         con.execute(sql, {"default_tz": default_tz} if "$default_tz" in sql else {})
         con.execute(insert_raw_sql(entity), {**lineage, "format": format_name, "loaded_at": now})
-        con.execute(insert_rejected_sql(entity), {**lineage, "entity": entity.table, "rejected_at": now})
         cursor = con.execute(stats_sql(entity))
         names = [d[0] for d in cursor.description]
         # fetchall: DuckDB streams results, and an unread one blocks the connection.
         stats = dict(zip(names, cursor.fetchall()[0]))
+        if stats["rows_rejected"]:
+            # one scan of the typed rows per column: only worth it when something was refused
+            con.execute(insert_rejected_sql(entity), {**lineage, "entity": entity.table, "rejected_at": now})
         con.execute(f"DROP TABLE {TYPED_TABLE}")
     return stats
 
