@@ -27,24 +27,17 @@ c3 staging expired, c4 blank environment expired); 03-15 00:00 (c1, c2 now expir
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from ingest.warehouse import connect, ensure_schema
+from conftest import build_warehouse, query_runner
 
 pytestmark = pytest.mark.slow
 
 AS_OF = "2024-05-15T12:00:00Z"
 UTC = timezone.utc
-REPO = Path(__file__).resolve().parents[2]
-DBT_PROJECT = REPO / "dbt_project"
-LOADED_AT = datetime(2024, 5, 15, 6, 0, tzinfo=UTC)
 MARCH = date(2024, 3, 1)
 
 
@@ -134,63 +127,14 @@ ACCESS_REVIEWS = [
 RAW_ROWS = {"identities": IDENTITIES, "certificates": CERTIFICATES, "access_reviews": ACCESS_REVIEWS}
 
 
-def _insert_raw(con, table: str, rows: list[dict]) -> None:
-    row_numbers: dict[str, int] = {}
-    for row in rows:
-        row = dict(row)
-        source_file = row["_source_file"]
-        row_numbers[source_file] = row_numbers.get(source_file, 0) + 1
-        row.setdefault("_source_sha256", f"sha-{source_file}")
-        row.setdefault("_source_row", row_numbers[source_file])
-        row.setdefault("_loaded_at", LOADED_AT)
-        row.setdefault("_naive_timestamps", 0)
-        row.setdefault("_withdrawn", False)
-        columns = list(row)
-        con.execute(
-            f"INSERT INTO raw.{table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
-            [row[c] for c in columns],
-        )
-
-
 @pytest.fixture(scope="session")
-def iam_warehouse(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("dbt_identities")
-    warehouse = tmp / "warehouse.duckdb"
-    con = connect(warehouse)
-    try:
-        ensure_schema(con)
-        for table, rows in RAW_ROWS.items():
-            _insert_raw(con, table, rows)
-    finally:
-        con.close()
-    env = {**os.environ, "SECOPS_WAREHOUSE": str(warehouse),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    cmd = [
-        sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())",
-        "build",
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-        "--select", "+path:models/intermediate/iam", "+path:models/intermediate/certificates",
-        "--vars", json.dumps({"as_of": AS_OF}),
-    ]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
-    if result.returncode != 0:
-        pytest.fail("dbt build failed:\n" + result.stdout[-8000:] + result.stderr[-4000:])
-    return warehouse
-
-
-@pytest.fixture(scope="session")
-def iam_query(iam_warehouse):
-    def run(sql: str, params: list | None = None) -> list[dict]:
-        con = connect(iam_warehouse, read_only=True)
-        try:
-            cursor = con.execute(sql, params or [])
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, values)) for values in cursor.fetchall()]
-        finally:
-            con.close()
-
-    return run
+def iam_query(tmp_path_factory):
+    """Its own small warehouse: these snapshots would change the months other fixtures pin."""
+    warehouse = build_warehouse(
+        tmp_path_factory.mktemp("dbt_identities"), RAW_ROWS, AS_OF,
+        select=["+path:models/intermediate/iam", "+path:models/intermediate/certificates"],
+    )
+    return query_runner(warehouse)
 
 
 @pytest.fixture(scope="module")
