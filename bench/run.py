@@ -145,7 +145,7 @@ def main() -> None:
                                    "--warehouse", str(work / "bench_full.duckdb"), "--as-of", AS_OF,
                                    "--month", END[:7]])
     results.update(
-        rows_ingested=int(rows.strip() or 0),
+        rows_ingested=int((rows.strip().splitlines() or ["0"])[-1]),  # after DuckDB progress bars
         floor_s=round(floor_s, 1), floor_peak_rss_mb=round(floor_mb),
         ingest_s=round(ingest_s, 1), ingest_peak_rss_mb=round(ingest_mb),
         ingest_vs_floor=round(ingest_s / floor_s, 2),
