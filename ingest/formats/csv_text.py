@@ -30,6 +30,13 @@ def normalise_name(name: str, position: int) -> str:
     return cleaned or f"column_{position}"
 
 
+def separator_of(text: str) -> str:
+    """`;` when the first line has more semicolons than commas (spreadsheet exports in
+    locales whose decimal mark is a comma), else `,`."""
+    first_line = text.split("\n", 1)[0]
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
 def read_header(head: bytes) -> list[str] | None:
     """The normalised header names of a CSV, from its first bytes; None if there is none.
 
@@ -40,7 +47,7 @@ def read_header(head: bytes) -> list[str] | None:
         head = head[len(UTF8_BOM):]
     text = head.decode("utf-8", errors="replace")
     try:
-        first = next(csv.reader(io.StringIO(text)), None)
+        first = next(csv.reader(io.StringIO(text), delimiter=separator_of(text)), None)
     except csv.Error:
         return None
     if not first or all(not name.strip() for name in first):
@@ -62,11 +69,13 @@ def read_csv_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
     if duplicates:
         raise ExportError(f"{path}: duplicate column(s) in the header: {', '.join(duplicates)}")
     try:
+        with path.open("rb") as handle:
+            separator = separator_of(handle.read(4096).decode("utf-8", errors="replace"))
         frame = pl.read_csv(
             path,
             has_header=True,
             infer_schema=False,
-            separator=",",
+            separator=separator,
             quote_char='"',
             encoding="utf8",
             raise_if_empty=False,

@@ -240,3 +240,21 @@ def test_header_only_file_parses_to_no_rows(drop, canonical_csv):
 
     assert frame.height == 0
     assert set(frame.columns) >= {"assignment_id", "_source_row", "_extra"}
+
+
+def test_a_semicolon_separated_export_reads_like_a_comma_one(tmp_path):
+    from ingest.formats.canonical.csv_export import CanonicalCsv
+
+    folder = tmp_path / "incident"
+    folder.mkdir()
+    path = folder / "incidents_semicolon.csv"
+    path.write_text(
+        "incident_id;title;category;severity;service;geography;occurred_at;detected_at;"
+        "acknowledged_at;resolved_at;change_id;root_cause_category\n"
+        "i1;outage, partial;security;P1;api;EMEA;2026-09-01T10:00:00Z;2026-09-01T10:30:00Z;;;;\n",
+        encoding="utf-8",
+    )
+    frame = CanonicalCsv().parse(path, "incident").entities["incidents"]
+    row = frame.row(0, named=True)
+    assert (row["incident_id"], row["title"], row["detected_at"]) == (
+        "i1", "outage, partial", "2026-09-01T10:30:00Z")
