@@ -70,11 +70,9 @@ incidents as (
 
 finished_jobs as (
 
-    -- a running job is not finished, whatever its completed_at
     select *, {{ month_of('started_at') }} as started_month
     from backup_jobs
-    where started_at <= {{ as_of() }}
-        and coalesce(status, '') <> 'running'
+    where {{ is_finished_job() }}
 
 ),
 
@@ -143,10 +141,7 @@ process_counts as (
 
     select detected_month, 'incident_detection', 1, count(*), count(*) filter (where hours_to_detect > 1)
     from incidents
-    where is_security
-        and severity = 'P1'
-        and detected_at <= {{ as_of() }}
-        and hours_to_detect is not null
+    where {{ is_measured_p1_detection() }}
     group by detected_month
 
 ),

@@ -101,7 +101,6 @@ expired_certificates as (
 
 restore_tests as (
 
-    -- a running job is not finished, whatever its completed_at
     select
         {{ month_of('started_at') }} as month,
         'backup_restore_test' as slo_id,
@@ -110,8 +109,7 @@ restore_tests as (
         count(*) as denominator
     from backup_jobs
     where job_type = 'restore_test'
-        and started_at <= {{ as_of() }}
-        and coalesce(status, '') <> 'running'
+        and {{ is_finished_job() }}
     group by 1
 
 ),
@@ -125,10 +123,7 @@ p1_detection as (
         count(*) filter (where hours_to_detect <= 1) as numerator,
         count(*) as denominator
     from incidents
-    where is_security
-        and severity = 'P1'
-        and detected_at <= {{ as_of() }}
-        and hours_to_detect is not null
+    where {{ is_measured_p1_detection() }}
     group by detected_month
 
 ),
