@@ -241,6 +241,23 @@ def file_mtime_iso(path: Path) -> str:
     return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def one_scan_report(
+    findings: pl.DataFrame | None, clean_record: str, report: dict[str, str | None], path: Path
+) -> pl.DataFrame:
+    """The rows of a report that is one scan of one asset: its findings, or one clean-scan
+    row when it has none (so a clean rescan closes what was open), each carrying the
+    report-level fields, with the scan time completed."""
+    if findings is None:
+        findings = pl.DataFrame(
+            {RECORD: [clean_record], SOURCE_ROW: [CLEAN_SCAN_ROW]},
+            schema={RECORD: pl.String, SOURCE_ROW: pl.Int64},
+        )
+    frame = findings.with_columns(
+        pl.lit(value, dtype=pl.String).alias(name) for name, value in report.items()
+    )
+    return with_scan_time(frame, path)
+
+
 def with_scan_time(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     """Fill a blank `scanned_at` with the file's modification time, marked as the fallback.
 

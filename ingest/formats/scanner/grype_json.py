@@ -77,17 +77,8 @@ class GrypeJson(ExportFormat):
             "asset_id_source": asset_source,
             "grype_version": f.scalar(descriptor.get("version"), path, "descriptor.version"),
         }
-        if matches:
-            frame = _match_frame(matches, path)
-        else:
-            frame = pl.DataFrame(
-                {f.RECORD: ["matches"], SOURCE_ROW: [f.CLEAN_SCAN_ROW]},
-                schema={f.RECORD: pl.String, SOURCE_ROW: pl.Int64},
-            )
-        frame = frame.with_columns(
-            pl.lit(value, dtype=pl.String).alias(name) for name, value in report.items()
-        )
-        frame = f.with_scan_time(frame, path)
+        findings = _match_frame(matches, path) if matches else None
+        frame = f.one_scan_report(findings, "matches", report, path)
         return ParsedExport(
             format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}
         )

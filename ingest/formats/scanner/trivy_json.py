@@ -115,17 +115,8 @@ class TrivyJson(ExportFormat):
             "artifact_type": f.scalar(doc.get("ArtifactType"), path, "ArtifactType"),
         }
 
-        if entries:
-            frame = _vulnerability_frame(entries, path)
-        else:
-            frame = pl.DataFrame(
-                {f.RECORD: ["Results"], SOURCE_ROW: [f.CLEAN_SCAN_ROW]},
-                schema={f.RECORD: pl.String, SOURCE_ROW: pl.Int64},
-            )
-        frame = frame.with_columns(
-            pl.lit(value, dtype=pl.String).alias(name) for name, value in report.items()
-        )
-        frame = f.with_scan_time(frame, path)
+        findings = _vulnerability_frame(entries, path) if entries else None
+        frame = f.one_scan_report(findings, "Results", report, path)
         notes = [
             f"{count} {key.lower()} not loaded (vulnerability findings only)"
             for key, count in ignored.items() if count
