@@ -4,6 +4,8 @@ SECOPS_LANDING     landing folder, one sub-folder per family   (default var/land
 SECOPS_WAREHOUSE   DuckDB file                                 (default var/warehouse.duckdb)
 SECOPS_DEFAULT_TZ  zone for timestamps written without offset  (default UTC)
 SECOPS_MEMORY_LIMIT  DuckDB memory_limit for ingest and dbt    (default 2GB)
+SECOPS_DATA_DOCS   HTML page of the latest validations         (default data_docs/ beside the warehouse)
+SECOPS_REPORTS     monthly reports, one folder per month       (default reports/ beside the warehouse)
 """
 
 from __future__ import annotations
@@ -31,3 +33,11 @@ def warehouse_path() -> Path:
 
 def default_timezone() -> str:
     return os.environ.get("SECOPS_DEFAULT_TZ", "UTC")
+
+
+def data_docs_dir() -> Path:
+    return _path("SECOPS_DATA_DOCS", warehouse_path().parent / "data_docs")
+
+
+def reports_dir() -> Path:
+    return _path("SECOPS_REPORTS", warehouse_path().parent / "reports")

@@ -1,0 +1,197 @@
+"""One suite per metrics.* table: what BI tools read must hold its own definition.
+
+Rates are fractions in [0, 1], DPMO is in [0, 1e6], numerators never exceed their
+denominators, statuses and enumerations are the documented words, keys are unique,
+and every row stores its as_of (METRICS.md "Conventions"). A failure here is a defect
+of the pipeline, not of a source: every expectation is ERROR.
+"""
+
+from __future__ import annotations
+
+from expectations.spec import Suite, expect
+
+STATUSES = ["met", "breached", "no_data"]
+GEOGRAPHIES = ["ALL", "AMER", "EMEA", "APAC", "UNKNOWN"]
+
+
+def _rate(gx, column):
+    return expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", "error", column=column, min_value=0, max_value=1)
+
+
+def _not_negative(gx, column):
+    return expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", "error", column=column, min_value=0)
+
+
+def _at_most(gx, part, whole):
+    return expect(
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB, "validity", "error",
+        column_A=whole, column_B=part, or_equal=True, ignore_row_if="either_value_is_missing",
+    )
+
+
+def _in_set(gx, column, values):
+    return expect(gx.expectations.ExpectColumnValuesToBeInSet, "validity", "error", column=column, value_set=values)
+
+
+def _key(gx, *columns):
+    return expect(gx.expectations.ExpectCompoundColumnsToBeUnique, "uniqueness", "error", column_list=list(columns))
+
+
+def _present(gx, *columns):
+    return [expect(gx.expectations.ExpectColumnValuesToNotBeNull, "completeness", "error", column=c) for c in columns]
+
+
+def _security_slo(gx, ctx):
+    return [
+        *_present(gx, "month", "slo_id", "status", "as_of"),
+        _key(gx, "month", "slo_id"),
+        _in_set(gx, "status", STATUSES),
+        _at_most(gx, "numerator", "denominator"),
+        _not_negative(gx, "numerator"),
+    ]
+
+
+def _incident_response(gx, ctx):
+    return [
+        *_present(gx, "month", "severity", "geography", "incidents", "as_of"),
+        _key(gx, "month", "severity", "geography"),
+        _in_set(gx, "geography", GEOGRAPHIES),
+        *[_not_negative(gx, c) for c in ("mttd_hours", "mttr_hours", "mttd_p90_hours", "mttr_p90_hours")],
+        _at_most(gx, "resolved_incidents", "incidents"),
+        _at_most(gx, "change_induced_incidents", "incidents"),
+    ]
+
+
+def _training(period):
+    def build(gx, ctx):
+        return [
+            *_present(gx, period, "geography", "as_of"),
+            _key(gx, period, "geography"),
+            _in_set(gx, "geography", GEOGRAPHIES),
+            *[_rate(gx, c) for c in ("completion_rate", "click_rate", "report_rate")],
+            _at_most(gx, "completed_on_time", "assignments_due"),
+            _at_most(gx, "phishing_clicked", "phishing_delivered"),
+            _at_most(gx, "phishing_reported", "phishing_delivered"),
+        ]
+    return build
+
+
+def _dpmo(gx, ctx):
+    return [
+        *_present(gx, "month", "process", "as_of"),
+        _key(gx, "month", "process"),
+        expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", "error", column="dpmo", min_value=0, max_value=1_000_000),
+        _at_most(gx, "defects", "opportunities"),
+    ]
+
+
+def _error_budget(gx, ctx):
+    return [
+        *_present(gx, "month", "dimension", "status", "as_of"),
+        _key(gx, "month", "dimension"),
+        _in_set(gx, "status", STATUSES),
+        _in_set(gx, "dimension", ["availability", "security_incident", "vulnerability_debt", "compliance_drift"]),
+        _not_negative(gx, "consumed"),
+        _rate(gx, "elapsed_fraction"),
+    ]
+
+
+def _control_chart(gx, ctx):
+    return [
+        *_present(gx, "month", "process", "chart", "as_of"),
+        _key(gx, "month", "process", "chart"),
+        _in_set(gx, "chart", ["p", "XmR"]),
+        _not_negative(gx, "lcl"),
+        _at_most(gx, "lcl", "ucl"),
+    ]
+
+
+def _pareto(gx, ctx):
+    return [
+        *_present(gx, "month", "dimension", "category", "as_of"),
+        _key(gx, "month", "dimension", "category"),
+        _in_set(gx, "dimension", ["process", "root_cause"]),
+        _rate(gx, "share"),
+        _rate(gx, "cumulative_share"),
+        _at_most(gx, "share", "cumulative_share"),
+    ]
+
+
+def _acknowledgement(gx, ctx):
+    return [
+        *_present(gx, "month", "geography", "as_of"),
+        _key(gx, "month", "geography"),
+        _in_set(gx, "geography", GEOGRAPHIES),
+        _rate(gx, "ack_rate"),
+        _at_most(gx, "acknowledged_within_15m", "incidents"),
+    ]
+
+
+def _scorecard(gx, ctx):
+    return [
+        *_present(gx, "metric", "period", "period_start", "status", "as_of"),
+        _key(gx, "metric", "period", "period_start"),
+        _in_set(gx, "period", ["month", "week", "quarter"]),
+        _in_set(gx, "status", STATUSES),
+    ]
+
+
+def _data_quality(gx, ctx):
+    return [
+        *_present(gx, "month", "family", "entity", "status", "as_of"),
+        _key(gx, "month", "family", "entity"),
+        *[_rate(gx, c) for c in ("completeness", "validity", "uniqueness", "timeliness", "consistency")],
+    ]
+
+
+def _remediation(gx, ctx):
+    return [
+        *_present(gx, "finding_instance_id", "scanner", "asset_id", "first_seen_at", "state", "as_of"),
+        _key(gx, "finding_instance_id"),
+        _in_set(gx, "state", ["open", "open_past_due", "fixed_in_window", "fixed_late"]),
+        _in_set(gx, "severity", ["critical", "high", "medium", "low", "info"]),
+        _in_set(gx, "exploited_source", ["scanner", "kev"]),
+        _at_most(gx, "first_seen_at", "fixed_at"),
+        _not_negative(gx, "hours_past_due"),
+    ]
+
+
+def _action_items(gx, ctx):
+    return [
+        *_present(gx, "category", "subject", "as_of"),
+        _in_set(gx, "category", [
+            "finding_past_due", "privileged_without_mfa", "expired_certificate", "training_overdue",
+            "deprovisioning_late", "backup_failed", "restore_test_missing", "review_overdue",
+        ]),
+    ]
+
+
+def _table(table, build, dimensions, description):
+    return Suite(
+        name=f"metrics.{table}",
+        asset_key=("metrics", table),
+        relation=f"metrics.{table}",
+        query=f"select * from metrics.{table}",
+        build=build,
+        dimensions=dimensions,
+        description=description,
+    )
+
+
+_CVU = ("completeness", "validity", "uniqueness")
+
+SUITES = [
+    _table("security_slo_monthly", _security_slo, _CVU, "One row per month and SLO; status word; numerator <= denominator."),
+    _table("incident_response_monthly", _incident_response, _CVU, "Durations not negative; resolved and change-induced <= incidents."),
+    _table("training_monthly", _training("month"), _CVU, "Rates in [0, 1]; completed, clicked, reported <= their populations."),
+    _table("training_quarterly", _training("quarter"), _CVU, "As training_monthly, per quarter."),
+    _table("dpmo_monthly", _dpmo, _CVU, "DPMO in [0, 1e6]; defects <= opportunities."),
+    _table("error_budget_monthly", _error_budget, _CVU, "Dimensions and statuses; consumption not negative; elapsed fraction in [0, 1]."),
+    _table("control_chart_monthly", _control_chart, _CVU, "One point per month, process and chart; lcl >= 0 and <= ucl."),
+    _table("defect_pareto_monthly", _pareto, _CVU, "Shares in [0, 1]; cumulative share >= share."),
+    _table("incident_acknowledgement_monthly", _acknowledgement, _CVU, "Acknowledgement rate in [0, 1]; on-time <= incidents."),
+    _table("opex_scorecard", _scorecard, _CVU, "One row per metric and period; period and status words."),
+    _table("data_quality_monthly", _data_quality, _CVU, "Scores in [0, 1]; one row per month, family and entity."),
+    _table("vulnerability_remediation", _remediation, _CVU, "One row per finding instance; state, severity and source words; fixed after first seen."),
+    _table("action_items", _action_items, ("completeness", "validity"), "Category words; every item names its subject."),
+]
