@@ -88,7 +88,8 @@ def run_pipeline(
         return 2
 
     from orchestration.definitions import defs
-    from orchestration.run_summary import problems_of, print_headline, warnings_of
+    from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
+    from orchestration.settings import data_docs_dir
 
     job = defs().resolve_job_def("secops_run")
     log_path = None if verbose else _run_log_path(warehouse, as_of)
@@ -106,11 +107,16 @@ def run_pipeline(
     problems = problems_of(result)
     for line in warnings_of(result):
         print(f"warning: {line}")
+    for line in blocked_lines(warehouse, result.run_id):
+        print(f"blocked: {line}")
     print_headline(warehouse, as_of, months)
     for line in problems:
         print(f"problem: {line}", file=sys.stderr)
+    if not result.success:
+        alert_failed_run(warehouse, result, problems)
     if log_path is not None:
         print(f"run log: {log_path}")
+    print(f"data quality: {data_docs_dir() / 'index.html'}")
     print(f"warehouse: {warehouse.resolve()}")
     return 1 if problems else 0
 

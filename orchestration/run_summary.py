@@ -12,6 +12,9 @@ import dagster as dg
 
 def _check_line(evaluation: dg.AssetCheckEvaluation) -> str:
     asset = "/".join(evaluation.asset_key.path)
+    summary = evaluation.metadata.get("summary")
+    if summary is not None:  # a Great Expectations suite's check: its failed expectations
+        return f"check {evaluation.check_name} on {asset} failed: {summary.value}"
     details = []
     for name in ("errors", "failed_files", "rows_rejected", "rejected_share", "threshold"):
         value = evaluation.metadata.get(name)
@@ -31,6 +34,33 @@ def problems_of(result: dg.ExecuteInProcessResult) -> list[str]:
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             lines.append(_check_line(evaluation))
     return lines
+
+
+def blocked_lines(warehouse: Path, run_id: str) -> list[str]:
+    """Families whose metric tables this run did not rebuild, and why (orchestration/gating.py)."""
+    from expectations.results import blocked_families
+    from ingest.warehouse import open_warehouse
+
+    if not warehouse.exists():
+        return []
+    with open_warehouse(warehouse) as con:
+        blocked = blocked_families(con, run_id)
+    return [
+        f"family {family}: its metric tables keep their last good rows ({'; '.join(reasons)})"
+        for family, reasons in sorted(blocked.items())
+    ]
+
+
+def alert_failed_run(warehouse: Path, result: dg.ExecuteInProcessResult, problems: list[str]) -> None:
+    """A failed run alerts the pipeline's owners (owners.yaml) by e-mail and webhook."""
+    from orchestration.alerts import deliver_alerts, pipeline_failure_alert
+
+    failed_steps = [e.step_key for e in result.get_step_failure_events()]
+    alert = pipeline_failure_alert(
+        result.run_id, result.job_def.name, problems[0] if problems else "the run failed",
+        failed_steps=failed_steps,
+    )
+    deliver_alerts(warehouse, [alert])
 
 
 def warnings_of(result: dg.ExecuteInProcessResult) -> list[str]:

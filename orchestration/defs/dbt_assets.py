@@ -17,10 +17,15 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from ingest.warehouse import open_warehouse
 from orchestration.as_of import format_as_of, run_as_of
 from orchestration.dbt_manifest import ensure_manifest, secops_dbt_project
+from orchestration.gating import models_blocked_by
 from orchestration.owners import pipeline_owners
 from orchestration.partitions import is_every_partition, monthly_partitions
+from orchestration.settings import warehouse_path
+
+VALIDATION_RESULTS = dg.AssetKey(["data_quality", "validation_results"])
 
 _LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "metrics"}
 FOUNDATION_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
@@ -42,6 +47,15 @@ class SecopsDbtTranslator(DagsterDbtTranslator):
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return pipeline_owners()
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        node = manifest["nodes"].get(unique_id) or {}
+        if node.get("resource_type") == "model" and node.get("original_file_path", "").startswith("models/marts/"):
+            # The metric tables are built after the raw entities are validated: a family
+            # whose checks fail with ERROR is not published from (orchestration/gating.py).
+            spec = spec.merge_attributes(deps=[VALIDATION_RESULTS])
+        return spec
 
 
 _MANIFEST = ensure_manifest(secops_dbt_project)
@@ -86,4 +100,25 @@ def secops_dbt_metrics(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         args += ["--exclude-resource-type", "unit_test"]
         variables.update(partition_month_from=keys.start, partition_month_to=keys.end)
         context.log.info(f"recomputing months {keys.start}..{keys.end} with as_of={variables['as_of']}")
+    args += _blocked_model_exclusions(context)
     yield from dbt.cli([*args, "--vars", json.dumps(variables)], context=context).stream()
+
+
+def _blocked_model_exclusions(context: dg.AssetExecutionContext) -> list[str]:
+    """`--exclude` for the metric models reading a family blocked in this run (README "Checks")."""
+    from expectations.results import blocked_families
+
+    with open_warehouse(warehouse_path(), read_only=False) as con:
+        blocked = blocked_families(con, context.run.run_id)
+    if not blocked:
+        return []
+    candidates = [
+        key.path[-1] for key in context.selected_asset_keys if key.path[0] == "metrics"
+    ]
+    excluded = models_blocked_by(_MANIFEST, blocked, candidates)
+    for family, reasons in sorted(blocked.items()):
+        context.log.warning(f"family {family} is blocked: {'; '.join(reasons)}")
+    if excluded:
+        context.log.warning(f"not rebuilt this run (they keep their last good rows): {', '.join(excluded)}")
+        return ["--exclude", *excluded]
+    return []

@@ -12,7 +12,8 @@ import dagster as dg
 from ingest.load import ingest_landing
 from ingest.schemas import ENTITIES, Entity
 from ingest.warehouse import ensure_schema, open_warehouse
-from orchestration.owners import family_owners
+from orchestration.alerts import FailedExpectation, check_failure_alert, deliver_alerts
+from orchestration.owners import owners_for
 from orchestration.settings import default_timezone, landing_dir, warehouse_path
 
 FILES_READABLE = "files_readable"
@@ -27,7 +28,7 @@ def _spec(entity: Entity) -> dg.AssetSpec:
     return dg.AssetSpec(
         key=_asset_key(entity),
         group_name="raw",
-        owners=family_owners(entity.family),
+        owners=owners_for(entity.family, entity.table),
         kinds={"duckdb", "csv"},
         description=(
             f"{entity.description} Loaded from the export files in <landing>/{entity.family}/ "
@@ -78,6 +79,7 @@ def landing_zone(context: dg.AssetExecutionContext):
     for line in report.summary_lines():
         context.log.info(line)
 
+    alerts = []
     for entity in selected:
         key = _asset_key(entity)
         files = report.files_by_table.get(entity.table, [])
@@ -102,6 +104,12 @@ def landing_zone(context: dg.AssetExecutionContext):
                 "errors": dg.MetadataValue.json([f.error for f in failed]),
             },
         )
+        if failed:
+            alerts.append(check_failure_alert(
+                context.run.run_id, key, FILES_READABLE, severity="ERROR",
+                failed_expectations=[FailedExpectation("file_readable", None, len(failed), None, tuple(f.error for f in failed))],
+                summary=f"{len(failed)} export files in <landing>/{entity.family}/ could not be loaded",
+            ))
         rejected = report.rejected_by_table.get(entity.table, 0)
         read = rejected + report.rows_loaded_by_table.get(entity.table, 0)
         yield dg.AssetCheckResult(
@@ -116,3 +124,11 @@ def landing_zone(context: dg.AssetExecutionContext):
                 "threshold": 0,
             },
         )
+        if rejected:
+            alerts.append(check_failure_alert(
+                context.run.run_id, key, ROWS_ACCEPTED, severity="WARN",
+                failed_expectations=[FailedExpectation("row_accepted", None, rejected, round(100 * rejected / read, 4) if read else None)],
+                summary=f"{rejected} of {read} rows rejected (ingest.rejected_rows has file, row, field and reason)",
+            ))
+    if alerts:
+        deliver_alerts(warehouse_path(), alerts)
