@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ import yaml
 from orchestration.owners import owners_file
 
 CONFIG_FILE = Path(__file__).with_name("config.yaml")
+CONFIG_FILE_ENV = "SECOPS_CHECKS_CONFIG"  # a deployment's own thresholds
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,15 @@ class CheckConfig:
         return None if hours is None else timedelta(hours=hours)
 
 
+def load_config(path: Path | None = None) -> CheckConfig:
+    if path is None:
+        value = os.environ.get(CONFIG_FILE_ENV)
+        path = Path(value).expanduser().resolve() if value else CONFIG_FILE
+    return _load(path, path.stat().st_mtime, str(owners_file()))
+
+
 @functools.cache
-def load_config(path: Path = CONFIG_FILE) -> CheckConfig:
+def _load(path: Path, _mtime: float, _owners: str) -> CheckConfig:
     raw = yaml.safe_load(path.read_text())
     severity = str(raw.get("stale_severity", "WARN")).upper()
     if severity not in ("WARN", "ERROR"):

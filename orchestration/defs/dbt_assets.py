@@ -28,7 +28,7 @@ from orchestration.settings import warehouse_path
 VALIDATION_RESULTS = dg.AssetKey(["data_quality", "validation_results"])
 
 _LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "metrics"}
-FOUNDATION_SELECTION = "resource_type:seed path:models/staging path:models/intermediate"
+FOUNDATION_SELECTION = "resource_type:seed path:models/staging path:models/intermediate path:models/operational"
 METRICS_SELECTION = "path:models/marts"
 
 
