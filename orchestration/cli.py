@@ -89,7 +89,7 @@ def run_pipeline(
 
     from orchestration.definitions import defs
     from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
-    from orchestration.settings import data_docs_dir
+    from orchestration.settings import data_docs_dir, reports_dir
 
     job = defs().resolve_job_def("secops_run")
     log_path = None if verbose else _run_log_path(warehouse, as_of)
@@ -117,6 +117,7 @@ def run_pipeline(
     if log_path is not None:
         print(f"run log: {log_path}")
     print(f"data quality: {data_docs_dir() / 'index.html'}")
+    print(f"reports: {reports_dir()}")
     print(f"warehouse: {warehouse.resolve()}")
     return 1 if problems else 0
 

@@ -34,6 +34,8 @@ def _in_set(gx, column, values):
 
 
 def _key(gx, *columns):
+    if len(columns) == 1:
+        return expect(gx.expectations.ExpectColumnValuesToBeUnique, "uniqueness", "error", column=columns[0])
     return expect(gx.expectations.ExpectCompoundColumnsToBeUnique, "uniqueness", "error", column_list=list(columns))
 
 
@@ -156,6 +158,16 @@ def _remediation(gx, ctx):
     ]
 
 
+def _ageing(gx, ctx):
+    return [
+        *_present(gx, "severity", "age_bucket", "open_instances", "as_of"),
+        _key(gx, "severity", "age_bucket"),
+        _in_set(gx, "age_bucket", ["ALL", "0-30", "30-90", "90-180", "180+"]),
+        _at_most(gx, "open_past_due", "open_instances"),
+        _at_most(gx, "open_exploited", "open_instances"),
+    ]
+
+
 def _action_items(gx, ctx):
     return [
         *_present(gx, "category", "subject", "as_of"),
@@ -193,5 +205,6 @@ SUITES = [
     _table("opex_scorecard", _scorecard, _CVU, "One row per metric and period; period and status words."),
     _table("data_quality_monthly", _data_quality, _CVU, "Scores in [0, 1]; one row per month, family and entity."),
     _table("vulnerability_remediation", _remediation, _CVU, "One row per finding instance; state, severity and source words; fixed after first seen."),
+    _table("vulnerability_ageing", _ageing, _CVU, "Open instances by severity and age bucket; past due and exploited <= open."),
     _table("action_items", _action_items, ("completeness", "validity"), "Category words; every item names its subject."),
 ]

@@ -120,5 +120,5 @@ def _blocked_model_exclusions(context: dg.AssetExecutionContext) -> list[str]:
         context.log.warning(f"family {family} is blocked: {'; '.join(reasons)}")
     if excluded:
         context.log.warning(f"not rebuilt this run (they keep their last good rows): {', '.join(excluded)}")
-        return ["--exclude", *excluded]
+        return ["--exclude", " ".join(excluded)]
     return []
