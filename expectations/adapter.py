@@ -162,6 +162,8 @@ def _severity(rule: str, success: bool, share: float | None, config: CheckConfig
         return "ERROR"
     if rule == "stale":
         return config.stale_severity
+    if rule == "warn":
+        return "WARN"
     return "ERROR" if share is not None and share > config.error_share else "WARN"
 
 

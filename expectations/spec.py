@@ -8,7 +8,8 @@ the DuckDB variable `secops_as_of`. Each expectation carries in its `meta`:
 - `dimension`: completeness, validity, uniqueness, timeliness or consistency; one
   Dagster check per dimension of an asset, and the scores of data_quality_monthly;
 - `severity`: how a failure counts: `share` (WARN up to config error_share of the
-  rows, ERROR above), `stale` (config stale_severity), or `error` (always ERROR).
+  rows, ERROR above), `stale` (config stale_severity), `warn` (always WARN: rows that
+  are kept and counted, not excluded, like an unresolved geography), or `error`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from expectations.config import CheckConfig
 
 DIMENSIONS = ("completeness", "validity", "uniqueness", "timeliness", "consistency")
-SEVERITY_RULES = ("share", "stale", "error")
+SEVERITY_RULES = ("share", "stale", "warn", "error")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ def _people_rules(gx, ctx) -> list:
         expect(
             gx.expectations.ExpectColumnValuesToBeInSet,
             "consistency",
+            # such people are kept (geography UNKNOWN) and counted, not excluded: WARN
+            severity="warn",
             column="person_in_directory",
             value_set=[True],
             mostly=ctx.config.thresholds["people_in_directory"],
@@ -28,6 +30,8 @@ def _people_rules(gx, ctx) -> list:
         expect(
             gx.expectations.ExpectColumnValuesToBeInSet,
             "completeness",
+            # kept under UNKNOWN and counted, never dropped (SOURCES.md "Geography"): WARN
+            severity="warn",
             column="resolved_geography",
             value_set=["AMER", "EMEA", "APAC"],
             mostly=ctx.config.thresholds["geography_resolved"],

@@ -7,10 +7,11 @@ and as_of 2026-10-15, when the newest IAM snapshot (2026-09-15) is 30 days old
 (weekly cadence: 192 h). The checks' thresholds come from a test config with
 error_share 0.6, so these are WARN:
   incidents validity: 1 of 6 incident records (16.67 %) detected before occurring
-  phishing consistency: 1 of 2 e-mails (50 %) to a person not in the directory
+  phishing consistency: 1 of 2 e-mails (50 %) to a person not in the directory (always WARN:
+  kept under UNKNOWN and counted)
   identities timeliness: stale
-The second run adds backup/backup_jobs_2026-10-broken.csv (its header has no job_id): an
-unreadable export, ERROR, which blocks the backup family only.
+A second run on the same files and as_of repeats metrics and validations. (A file with a
+broken schema blocking only its family's tables: test_pipeline.py.)
 Alerts go to a real SMTP server and a real HTTP receiver on 127.0.0.1.
 """
 
@@ -27,7 +28,6 @@ from test_alerts import smtp_server, webhook_server  # noqa: F401 - real receive
 
 FIXTURE_LANDING = Path(__file__).parent / "landing"
 AS_OF_1 = "2026-10-15T00:00:00Z"
-AS_OF_2 = "2026-10-16T00:00:00Z"
 
 TEAMS = ("SECURITY_OPERATIONS", "SECURITY_AWARENESS", "IDENTITY_AND_ACCESS", "SRE_PLATFORM", "VULNERABILITY_MANAGEMENT")
 
@@ -83,15 +83,9 @@ c1,ghost,2026-09-05T09:00:00Z,true,,,
         outcomes = _validation_snapshot(warehouse)
         rerun = main([*args, "--as-of", AS_OF_1])
         rerun_snapshot, rerun_outcomes = _metric_snapshot(warehouse), _validation_snapshot(warehouse)
-        _write(landing / "backup" / "backup_jobs_2026-10-broken.csv", """
-identifier,system_id,job_type,started_at,completed_at,status,encrypted,asset_environment
-j9,db-1,backup,2026-10-03T01:00:00Z,2026-10-03T02:00:00Z,succeeded,true,production
-""")
-        second = main([*args, "--as-of", AS_OF_2])
     return {
-        "codes": (first, rerun, second), "warehouse": warehouse, "base": base,
+        "codes": (first, rerun), "warehouse": warehouse, "base": base,
         "first_mails": first_mails, "first_posts": first_posts,
-        "mails": list(mails.messages), "posts": list(receiver.posts),
         "snapshots": (snapshot, rerun_snapshot), "outcomes": (outcomes, rerun_outcomes),
     }
 
@@ -205,29 +199,6 @@ def test_a_rerun_repeats_metrics_and_validations_and_suppresses_repeat_alerts(ru
         """,
     )
     assert dict(statuses).keys() == {"suppressed"}
-
-
-def test_a_broken_file_blocks_only_its_familys_metrics(runs):
-    assert runs["codes"][2] == 1
-    warehouse = runs["warehouse"]
-    as_of = dict(_query(
-        warehouse,
-        """
-        SELECT 'security_slo_monthly', max(as_of) FROM metrics.security_slo_monthly
-        UNION ALL SELECT 'dpmo_monthly', max(as_of) FROM metrics.dpmo_monthly
-        UNION ALL SELECT 'incident_response_monthly', max(as_of) FROM metrics.incident_response_monthly
-        UNION ALL SELECT 'training_monthly', max(as_of) FROM metrics.training_monthly
-        """,
-    ))
-    first, second = "2026-10-15 00:00:00", "2026-10-16 00:00:00"
-    # the SLOs and DPMO read backup: kept from the first runs
-    assert str(as_of["security_slo_monthly"]).startswith(first)
-    assert str(as_of["dpmo_monthly"]).startswith(first)
-    # incident response and training do not: rebuilt at the second as_of
-    assert str(as_of["incident_response_monthly"]).startswith(second)
-    assert str(as_of["training_monthly"]).startswith(second)
-    sre_mails = [m for m in runs["mails"] if m[0] == ["sre_platform@example.test"]]
-    assert any("files_readable" in m[1]["Subject"] for m in sre_mails)
 
 
 def test_the_data_docs_page_lists_the_failures(runs):

@@ -22,6 +22,7 @@ from ingest.warehouse import open_warehouse
 from orchestration.cli import main
 
 AS_OF = "2026-10-15T00:00:00Z"
+NEXT_DAY = "2026-10-16T00:00:00Z"
 FIXTURE_LANDING = Path(__file__).parent / "landing"
 
 MONTHLY_COLUMNS = (
@@ -175,7 +176,8 @@ def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, c
     broken = landing / "backup" / "broken_export.csv"
     broken.write_text("job_id,system_id\n\"unterminated,quote\n", encoding="utf-8")
 
-    code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF])
+    # a day later, so a table rebuilt in this run shows it in its as_of
+    code = main(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", NEXT_DAY])
 
     assert code == 1
     problems = [line for line in capsys.readouterr().err.splitlines() if line.startswith("problem:")]
@@ -186,3 +188,13 @@ def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, c
             con.sql("SELECT status, count(*) FROM ingest.file_manifest GROUP BY status").fetchall()
         )
     assert statuses == {"loaded": 12, "duplicate": 12, "failed": 1}  # 12 fixture files, 12 copies
+    # The broken file blocks the backup family only: the tables reading backup jobs keep the
+    # first run's rows and as_of, the others are rebuilt at the new as_of.
+    kept = {
+        table: str(_query(warehouse, f"SELECT max(as_of) FROM metrics.{table}")[0][0])
+        for table in ("security_slo_monthly", "dpmo_monthly", "incident_response_monthly", "training_monthly")
+    }
+    assert kept["security_slo_monthly"].startswith("2026-10-15 00:00:00")
+    assert kept["dpmo_monthly"].startswith("2026-10-15 00:00:00")
+    assert kept["incident_response_monthly"].startswith("2026-10-16 00:00:00")
+    assert kept["training_monthly"].startswith("2026-10-16 00:00:00")
