@@ -84,6 +84,29 @@
 {%- endmacro %}
 
 {#-
+  SQL: the remediation state at t of an instance whose fixed_at is already limited to
+  evidence up to t: fixed_in_window (fixed by due_at, or fixed without a window),
+  fixed_late, open_past_due (due_at < t), or open.
+-#}
+{% macro finding_state_at(fixed_at, due_at, t) -%}
+    case
+        when {{ fixed_at }} is not null and coalesce({{ finding_fixed_in_window(fixed_at, due_at) }}, true)
+            then 'fixed_in_window'
+        when {{ fixed_at }} is not null then 'fixed_late'
+        when {{ finding_is_past_due_at(due_at, fixed_at, t) }} then 'open_past_due'
+        else 'open'
+    end
+{%- endmacro %}
+
+{#- SQL: hours from due_at to the fix, or to t while open; 0 when not past due; NULL without due_at. -#}
+{% macro finding_hours_past_due_at(fixed_at, due_at, t) -%}
+    case
+        when {{ due_at }} is not null
+            then greatest({{ hours_between(due_at, 'coalesce(' ~ fixed_at ~ ', ' ~ t ~ ')') }}, 0)
+    end
+{%- endmacro %}
+
+{#-
   The var `regular_maintenance_window`, validated, as a dict: weekday (ISO 1 = Monday
   .. 7 = Sunday), week_of_month (1..5, or -1 = the last such weekday of the month),
   start_hour, start_minute (UTC), duration_minutes, months_after_as_of. A key left

@@ -123,13 +123,7 @@ judged as (
         end as met_window,
         coalesce(due_at <= {{ as_of() }}, false) as is_due,
         {{ finding_is_open_at('first_seen_at', 'fixed_at', as_of()) }} as is_open,
-        case
-            when fixed_at is not null and coalesce({{ finding_fixed_in_window('fixed_at', 'due_at') }}, true)
-                then 'fixed_in_window'
-            when fixed_at is not null then 'fixed_late'
-            when {{ finding_is_past_due_at('due_at', 'fixed_at', as_of()) }} then 'open_past_due'
-            else 'open'
-        end as state
+        {{ finding_state_at('fixed_at', 'due_at', as_of()) }} as state
     from due
 
 ),
@@ -164,11 +158,7 @@ final as (
         is_open,
         met_window,
         state,
-        -- hours from due_at to the fix, or to as_of while open; 0 when not past due
-        case
-            when due_at is not null
-                then greatest({{ hours_between('due_at', 'coalesce(fixed_at, ' ~ as_of() ~ ')') }}, 0)
-        end as hours_past_due,
+        {{ finding_hours_past_due_at('fixed_at', 'due_at', as_of()) }} as hours_past_due,
         exclusion_reason,
         epss.epss_score,
         epss.epss_percentile,
