@@ -167,19 +167,22 @@ def _severity(rule: str, success: bool, share: float | None, config: CheckConfig
     return "ERROR" if share is not None and share > config.error_share else "WARN"
 
 
+def _exception_message(info: dict) -> str | None:
+    """The message of an exception GX caught, if it caught one.
+
+    GX reports it flat ({"raised_exception": ...}) or keyed by the metric that raised.
+    """
+    infos = [info, *(v for v in info.values() if isinstance(v, dict))]
+    return next((str(i.get("exception_message")) for i in infos if i.get("raised_exception")), None)
+
+
 def _outcome(suite: Suite, result: Any, config: CheckConfig) -> ExpectationOutcome:
     expectation = result.expectation_config
     kwargs = dict(expectation.kwargs)
     meta = expectation.meta or {}
     details = result.result or {}
-    raised = (result.exception_info or {}).get("raised_exception")
-    if not raised and result.exception_info:
-        # a metric-keyed mapping of exception infos
-        infos = [v for v in result.exception_info.values() if isinstance(v, dict)]
-        raised = any(i.get("raised_exception") for i in infos)
-        message = next((i.get("exception_message") for i in infos if i.get("raised_exception")), None)
-    else:
-        message = (result.exception_info or {}).get("exception_message") if raised else None
+    message = _exception_message(result.exception_info or {})
+    raised = message is not None
     percent = details.get("unexpected_percent")
     share = None if percent is None else float(percent) / 100
     success = bool(result.success) and not raised

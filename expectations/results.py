@@ -117,7 +117,7 @@ def blocked_families(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, l
     return blocked
 
 
-def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str, asset_prefix: str | None = None) -> list[ExpectationOutcome]:
+def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ExpectationOutcome]:
     """The outcomes recorded for a run, back as ExpectationOutcome (for the checks and alerts)."""
     ensure_results_table(con)
     rows = con.execute(
@@ -126,10 +126,10 @@ def run_outcomes(con: duckdb.DuckDBPyConnection, run_id: str, asset_prefix: str 
                element_count, unexpected_count, unexpected_percent, sample_values,
                observed_value, threshold, error
         FROM data_quality.validation_results
-        WHERE run_id = ? AND (CAST(? AS VARCHAR) IS NULL OR starts_with(asset_key, ?))
+        WHERE run_id = ?
         ORDER BY suite, check_name, expectation, column_name
         """,
-        [run_id, asset_prefix, asset_prefix or ""],
+        [run_id],
     ).fetchall()
     return [
         ExpectationOutcome(

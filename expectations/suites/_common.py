@@ -7,10 +7,10 @@ from typing import Any
 from expectations.spec import SuiteContext, expect
 
 
-def required(gx: Any, *columns: str) -> list:
+def required(gx: Any, *columns: str, severity: str = "share") -> list:
     """Fields the operational definitions cannot do without (a blank one is counted)."""
     return [
-        expect(gx.expectations.ExpectColumnValuesToNotBeNull, "completeness", column=c)
+        expect(gx.expectations.ExpectColumnValuesToNotBeNull, "completeness", severity, column=c)
         for c in columns
     ]
 
@@ -46,15 +46,18 @@ def timeliness(gx: Any, ctx: SuiteContext, family: str, time_column: str, *, fre
     return rules
 
 
-def in_set(gx: Any, column: str, values: list, **kwargs: Any) -> Any:
-    return expect(gx.expectations.ExpectColumnValuesToBeInSet, "validity", column=column, value_set=values, **kwargs)
+def in_set(gx: Any, column: str, values: list, severity: str = "share", **kwargs: Any) -> Any:
+    return expect(
+        gx.expectations.ExpectColumnValuesToBeInSet, "validity", severity, column=column, value_set=values, **kwargs
+    )
 
 
-def ordered(gx: Any, later: str, earlier: str, dimension: str = "validity") -> Any:
-    """`later` >= `earlier` wherever both are set (an operational definition's time order)."""
+def ordered(gx: Any, later: str, earlier: str, dimension: str = "validity", severity: str = "share") -> Any:
+    """`later` >= `earlier` wherever both are set (a time order, or a part within its whole)."""
     return expect(
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB,
         dimension,
+        severity,
         column_A=later,
         column_B=earlier,
         or_equal=True,
@@ -62,12 +65,13 @@ def ordered(gx: Any, later: str, earlier: str, dimension: str = "validity") -> A
     )
 
 
-def unique(gx: Any, *columns: str) -> Any:
+def unique(gx: Any, *columns: str, severity: str = "share") -> Any:
     if len(columns) == 1:
-        return expect(gx.expectations.ExpectColumnValuesToBeUnique, "uniqueness", column=columns[0])
+        return expect(gx.expectations.ExpectColumnValuesToBeUnique, "uniqueness", severity, column=columns[0])
     return expect(
         gx.expectations.ExpectCompoundColumnsToBeUnique,
         "uniqueness",
+        severity,
         column_list=list(columns),
         ignore_row_if="all_values_are_missing",
     )

@@ -9,6 +9,7 @@ of the pipeline, not of a source: every expectation is ERROR.
 from __future__ import annotations
 
 from expectations.spec import Suite, expect
+from expectations.suites._common import in_set, ordered, required, unique
 
 STATUSES = ["met", "breached", "no_data"]
 GEOGRAPHIES = ["ALL", "AMER", "EMEA", "APAC", "UNKNOWN"]
@@ -23,24 +24,19 @@ def _not_negative(gx, column):
 
 
 def _at_most(gx, part, whole):
-    return expect(
-        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB, "validity", "error",
-        column_A=whole, column_B=part, or_equal=True, ignore_row_if="either_value_is_missing",
-    )
+    return ordered(gx, whole, part, severity="error")
 
 
 def _in_set(gx, column, values):
-    return expect(gx.expectations.ExpectColumnValuesToBeInSet, "validity", "error", column=column, value_set=values)
+    return in_set(gx, column, values, severity="error")
 
 
 def _key(gx, *columns):
-    if len(columns) == 1:
-        return expect(gx.expectations.ExpectColumnValuesToBeUnique, "uniqueness", "error", column=columns[0])
-    return expect(gx.expectations.ExpectCompoundColumnsToBeUnique, "uniqueness", "error", column_list=list(columns))
+    return unique(gx, *columns, severity="error")
 
 
 def _present(gx, *columns):
-    return [expect(gx.expectations.ExpectColumnValuesToNotBeNull, "completeness", "error", column=c) for c in columns]
+    return required(gx, *columns, severity="error")
 
 
 def _security_slo(gx, ctx):

@@ -60,41 +60,44 @@ def _check_specs(suites, extra_deps: Iterable[dg.AssetKey] = ()) -> list[dg.Asse
     ),
 )
 def validation_results(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    from expectations.adapter import run_suites
     from expectations.data_docs import write_data_docs
     from expectations.register import write_register
-    from expectations.results import blocked_families, record_outcomes
+    from expectations.results import blocked_families
 
-    as_of = run_as_of(context)
     with open_warehouse(warehouse_path()) as con:
-        outcomes = run_suites(con, RAW_SUITES, as_of)
-        recorded = record_outcomes(
-            con, outcomes, run_id=context.run.run_id, as_of=as_of, validated_at=_now()
-        )
+        outcomes = _validate(con, context, RAW_SUITES)
         definitions = write_register(con)
+        # the metrics dbt asset acts on (and logs) the blocked families
         blocked = blocked_families(con, context.run.run_id)
         page = write_data_docs(con, data_docs_dir())
     failed = [o for o in outcomes if not o.success]
-    for family, reasons in blocked.items():
-        context.log.warning(f"family {family} blocked: its metric tables are not rebuilt this run ({'; '.join(reasons)})")
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": recorded,
+            "dagster/row_count": len(outcomes),
             "expectations": len(outcomes),
             "failed_expectations": len(failed),
             "errors": sum(o.severity == "ERROR" for o in failed),
             "blocked_families": dg.MetadataValue.json(blocked),
             "measurement_definitions": definitions,
             "data_docs": dg.MetadataValue.path(str(page)),
-            "as_of": as_of.isoformat(),
+            "as_of": run_as_of(context).isoformat(),
         }
     )
 
 
-def _now():
+def _validate(con, context, suites) -> list:
+    """Run the suites at the run's as_of and record their outcomes under the run's id."""
     from datetime import datetime, timezone
 
-    return datetime.now(timezone.utc)
+    from expectations.adapter import run_suites
+    from expectations.results import record_outcomes
+
+    as_of = run_as_of(context)
+    outcomes = run_suites(con, suites, as_of)
+    record_outcomes(
+        con, outcomes, run_id=context.run.run_id, as_of=as_of, validated_at=datetime.now(timezone.utc)
+    )
+    return outcomes
 
 
 def _yield_selected(context, verdicts, error_share):
@@ -114,17 +117,15 @@ def _yield_selected(context, verdicts, error_share):
     description="The raw-entity suites' results of this run, as checks on the raw assets.",
 )
 def raw_entity_checks(context: dg.AssetCheckExecutionContext) -> Iterable[dg.AssetCheckResult]:
-    from expectations.adapter import run_suites, verdicts
+    from expectations.adapter import verdicts
     from expectations.config import load_config
-    from expectations.results import record_outcomes, run_outcomes
+    from expectations.results import run_outcomes
 
-    run_id = context.run.run_id
+    raw_suites = {suite.name for suite in RAW_SUITES}
     with open_warehouse(warehouse_path()) as con:
-        outcomes = [o for o in run_outcomes(con, run_id) if o.asset_key[0] != "metrics"]
+        outcomes = [o for o in run_outcomes(con, context.run.run_id) if o.suite in raw_suites]
         if not outcomes:  # the checks run without the validation asset: validate now
-            as_of = run_as_of(context)
-            outcomes = run_suites(con, RAW_SUITES, as_of)
-            record_outcomes(con, outcomes, run_id=run_id, as_of=as_of, validated_at=_now())
+            outcomes = _validate(con, context, RAW_SUITES)
         found = verdicts(outcomes)
         alert_failed_checks(con, context, found)
     yield from _yield_selected(context, found, load_config().error_share)
@@ -153,17 +154,14 @@ _METRIC_SUITES = _built_metric_suites()
     description="The metrics.* suites: rates in [0, 1], numerators within denominators, keys unique, status words.",
 )
 def metric_table_checks(context: dg.AssetCheckExecutionContext) -> Iterable[dg.AssetCheckResult]:
-    from expectations.adapter import run_suites, verdicts
+    from expectations.adapter import verdicts
     from expectations.config import load_config
     from expectations.data_docs import write_data_docs
-    from expectations.results import record_outcomes
 
     selected_assets = {key.asset_key for key in context.selected_asset_check_keys}
     suites = [s for s in _METRIC_SUITES if dg.AssetKey(list(s.asset_key)) in selected_assets]
-    as_of = run_as_of(context)
     with open_warehouse(warehouse_path()) as con:
-        outcomes = run_suites(con, suites, as_of)
-        record_outcomes(con, outcomes, run_id=context.run.run_id, as_of=as_of, validated_at=_now())
+        outcomes = _validate(con, context, suites)
         write_data_docs(con, data_docs_dir())
         found = verdicts(outcomes)
         alert_failed_checks(con, context, found)
