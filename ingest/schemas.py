@@ -29,6 +29,9 @@ class Column:
     name: str
     type: ColumnType = "text"
     required: bool = False
+    # An optional canonical column (SOURCES.md "(optional: ...)") may be absent from a
+    # canonical CSV; absent, it is blank for every row.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ class Entity:
         return tuple(c.name for c in self.columns)
 
     @property
+    def mandatory_columns(self) -> tuple[str, ...]:
+        """The columns a canonical CSV of this entity must have (all but the optional ones)."""
+        return tuple(c.name for c in self.columns if not c.optional)
+
+    @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)
 
@@ -65,12 +73,14 @@ class Entity:
         return (self.family, self.table)
 
 
-def _cols(spec: str, types: dict[str, ColumnType], required: set[str]) -> tuple[Column, ...]:
+def _cols(
+    spec: str, types: dict[str, ColumnType], required: set[str], optional: set[str] = frozenset()
+) -> tuple[Column, ...]:
     names = [n.strip() for n in spec.split(",")]
-    unknown = (set(types) | required) - set(names)
+    unknown = (set(types) | required | set(optional)) - set(names)
     if unknown:
         raise ValueError(f"schema typo: {sorted(unknown)}")
-    return tuple(Column(n, types.get(n, "text"), n in required) for n in names)
+    return tuple(Column(n, types.get(n, "text"), n in required, n in optional) for n in names)
 
 
 FINDINGS = Entity(
@@ -79,10 +89,11 @@ FINDINGS = Entity(
     description="Vulnerability findings; one scan_id of one asset is a full snapshot of that asset.",
     columns=_cols(
         "scan_id, scanned_at, scanner, asset_id, asset_environment, vulnerability_id, title, "
-        "severity, cvss_score, exploited_in_wild, package, fixed_at",
+        "severity, cvss_score, exploited_in_wild, package, fixed_at, finding_class",
         {"scanned_at": "timestamp", "cvss_score": "double", "exploited_in_wild": "boolean",
          "fixed_at": "timestamp"},
         {"scan_id", "scanned_at", "scanner", "asset_id"},
+        optional={"finding_class"},
     ),
     coverage_columns=("scanned_at",),
 )

@@ -101,5 +101,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS ingest")
     for entity in ENTITIES:
         con.execute(raw_table_ddl(entity))
+        # A warehouse made before a column joined the contract (an optional canonical
+        # column such as findings.finding_class) gains it, blank for the rows it holds.
+        for column in entity.columns:
+            con.execute(
+                f"ALTER TABLE raw.{entity.table} ADD COLUMN IF NOT EXISTS {column.name} {DUCKDB_TYPES[column.type]}"
+            )
     con.execute(FILE_MANIFEST_DDL)
     con.execute(REJECTED_ROWS_DDL)

@@ -44,8 +44,8 @@ def recognise(header: Sequence[str], family: str) -> Entity | None:
     names = set(header)
     candidates: list[tuple[int, float, int, Entity]] = []
     for order, entity in enumerate(entities_of(family)):
-        shared = len(names & set(entity.column_names))
-        total = len(entity.column_names)
+        shared = len(names & set(entity.mandatory_columns))
+        total = len(entity.mandatory_columns)
         if not entity.canonical_section:
             if shared == total:
                 candidates.append((shared, 1.0, -order, entity))
@@ -76,7 +76,7 @@ class CanonicalCsv(ExportFormat):
         entity = recognise(header, family) if header else None
         if entity is None:
             raise ExportError(f"{path}: header is not a canonical {family} CSV")
-        missing = [c for c in entity.column_names if c not in header]
+        missing = [c for c in entity.mandatory_columns if c not in header]
         if missing:
             raise ExportError(
                 f"{path}: broken schema for canonical {entity.table} CSV: "
