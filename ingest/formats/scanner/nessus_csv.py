@@ -46,6 +46,7 @@ from ingest.formats.base import ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW, read_csv_text, read_header, tidy_text
 from ingest.formats.registry import HEAD_BYTES
 from ingest.formats.scanner import _findings as f
+from ingest.formats.scanner._tenable import is_vm_workbench
 from ingest.rules import ParseContext
 
 REQUIRED = ("plugin id", "host")
@@ -65,6 +66,7 @@ class NessusCsv(ExportFormat):
             header is not None
             and all(name in header for name in REQUIRED)
             and any(name in header for name in SEVERITY_COLUMNS)
+            and not is_vm_workbench(header)  # Tenable VM's workbench export (tenable_vm_csv)
         )
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
