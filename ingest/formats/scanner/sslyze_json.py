@@ -30,6 +30,13 @@ Readings of the format:
   issuer, DNS subject alternative names, serial_decimal and observed_at_source.
 - Record number (`_source_row`): the 1-based position of the deployment among all the
   file's certificate deployments, in file order.
+
+Findings (issue "Real vendor exports, round 2", item 4): the TLS checks of each reachable
+server that failed (`_tls`, read by `_sslyze`: weak protocols and ciphers are misconfigurations,
+Heartbleed, CCS injection, ROBOT, CRIME, insecure renegotiation are vulnerabilities keyed by
+their CVE), scanner `sslyze`, scanned_at the observed_at above; a server with none failed is a
+clean-scan row; passed checks are counted as skipped in the notes. Older schemas:
+`sslyze_legacy_json`.
 """
 
 from __future__ import annotations
@@ -146,11 +153,12 @@ class SslyzeJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return (
-            path.suffix.lower() == ".json"
-            and b'"server_scan_results"' in head
-            and any(key in head for key in (b'"date_scans_started"', b'"sslyze_version"', b'"sslyze_url"'))
-        )
+        # by parsed structure: 5.x entries carry scan_result/server_location (older schemas
+        # are sslyze_legacy_json's)
+        from ingest.formats.scanner import _sslyze
+        from ingest.formats.scanner.sslyze_legacy_json import load_document
+
+        return _sslyze.schema_of(load_document(path, head)) == "5"
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         try:
@@ -160,10 +168,42 @@ class SslyzeJson(ExportFormat):
         if not isinstance(document, dict) or not isinstance(document.get("server_scan_results"), list):
             raise ExportError(f"{path}: not an sslyze JSON output (no 'server_scan_results' array)")
         rows, notes = _certificate_rows(path, document)
+        findings, finding_notes = _tls_findings(path, document, context)
+        notes += finding_notes
         frame = _assets.complete_environment(pl.DataFrame(rows, schema=ROW_SCHEMA), context)
         frame = frame.select(
             *CERTIFICATES.column_names,
             SOURCE_ROW,
             pl.struct(EXTRA_COLUMNS).struct.json_encode().alias(EXTRA),
         )
-        return ParsedExport(format_name=self.name, entities={CERTIFICATES.table: frame}, notes=notes)
+        return ParsedExport(format_name=self.name,
+                            entities={CERTIFICATES.table: frame, "findings": findings}, notes=notes)
+
+
+def _tls_findings(path: Path, document: dict, context: ParseContext | None) -> tuple[pl.DataFrame, list[str]]:
+    from ingest.formats.scanner import _findings as f
+    from ingest.formats.scanner import _sslyze, _tls
+
+    started = utc_text(document.get("date_scans_started"))
+    completed = utc_text(document.get("date_scans_completed"))
+    when = started or completed
+    source = "date_scans_started" if started else ("date_scans_completed" if completed else None)
+    hosts, failed_rows, passed_total = [], [], 0
+    for index, (record, location, commands) in enumerate(_sslyze.servers(document, "5"), start=1):
+        server = document["server_scan_results"][index - 1]
+        if not any(v is not None for v in commands.values()) or server.get("connectivity_status") not in (
+                None, "COMPLETED"):
+            continue
+        asset = location.get("hostname") or location.get("ip_address")
+        failed, passed = _sslyze.failed_checks(commands)
+        if failed or passed:  # a server no TLS check ran on is not a TLS scan of it
+            hosts.append({"asset_id": asset, "scanned_at": when, f.SCANNED_AT_SOURCE: source, "record": record})
+        passed_total += passed
+        port = None if location.get("port") is None else str(location.get("port"))
+        failed_rows += [{f.RECORD: record, "asset_id": asset, "scanned_at": when, f.SCANNED_AT_SOURCE: source,
+                         "check": check, "evidence": evidence, "ip": location.get("ip_address"), "port": port,
+                         SOURCE_ROW: index} for check, evidence in failed]
+    frame = _tls.findings_frame(failed_rows, hosts, scanner="sslyze",
+                                scan_id=f.content_scan_id(f.read_bytes(path)))
+    frame = f.with_scan_time(frame, path)
+    return f.finish(frame, path, context), [_tls.skipped_note(path.name, passed_total, len(failed_rows))]

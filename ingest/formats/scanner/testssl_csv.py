@@ -33,6 +33,18 @@ Readings of the format:
 - `_extra` also keeps the address, port, certificate number, common name, SHA-256
   fingerprint, issuer, subject alternative names and testssl.sh's expiration status.
 - Record number (`_source_row`): the row of the certificate's first certificate check.
+
+Findings (issue "Real vendor exports, round 2", item 4): every other check testssl.sh rates
+LOW, MEDIUM, HIGH or CRITICAL is a findings row with that severity (scanner `testssl`): a check
+whose `cve` column names CVEs (Heartbleed CVE-2014-0160, ROBOT CVE-2017-13099, CCS, POODLE,
+BREACH, LUCKY13...) is a `vulnerability`, one row per CVE keyed by it; any other (a protocol or
+cipher list offered, HSTS missing, no fallback SCSV...) is a `misconfiguration` keyed
+`TESTSSL-<id>`. OK, INFO, WARN and DEBUG lines are not findings, nor are the certificate checks
+(`cert_*`, `intermediate_cert*`: the certificate stays a certificate observation) and the rating
+summary (`overall_grade`, `grade_cap_reason_*`, `final_score`); they are
+counted as skipped in the notes. The finding is (testssl, host, CVE or TESTSSL-<id>, blank
+package): the addresses of one host merge. scanned_at is observed_at (above); a host without a
+rated line is a clean-scan row.
 """
 
 from __future__ import annotations
@@ -49,6 +61,7 @@ from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW, read_csv_text, read_header, tidy_text
 from ingest.formats.registry import HEAD_BYTES
 from ingest.formats.scanner import _assets
+from ingest.formats.scanner import _findings as f
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
 
@@ -148,10 +161,65 @@ class TestsslCsv(ExportFormat):
             SOURCE_ROW,
             pl.struct(EXTRA_COLUMNS).struct.json_encode().alias(EXTRA),
         )
+        findings, finding_notes = _findings(rows, path, when, source, context)
         notes = []
-        if source == OBSERVED_FROM_MTIME and frame.height:
+        if source == OBSERVED_FROM_MTIME and (frame.height or findings.height):
             notes.append(
                 f"{path.name}: a testssl.sh CSV has no scan time; observed_at is the file's "
                 f"modification time {when}"
             )
-        return ParsedExport(format_name=self.name, entities={CERTIFICATES.table: frame}, notes=notes)
+        return ParsedExport(
+            format_name=self.name,
+            entities={CERTIFICATES.table: frame, f.FINDINGS_TABLE: findings},
+            notes=notes + finding_notes,
+        )
+
+
+RATED = ("low", "medium", "high", "critical")
+# certificate checks (the certificate observation) and the rating summary are not findings
+NOT_FINDING_CHECKS = r"^(cert_|intermediate_cert|overall_grade|grade_cap|final_score)"
+
+
+def _findings(rows: pl.DataFrame, path: Path, when: str, source: str,
+              context: ParseContext | None) -> tuple[pl.DataFrame, list[str]]:
+    """The rated TLS checks as findings rows, and a note counting the lines left out."""
+    check = pl.col("id").str.extract(r"^(\S+)", 1)
+    level = pl.col("severity").str.to_lowercase()
+    target = pl.col("fqdn/ip").str.split("/")
+    host = pl.coalesce(
+        target.list.get(0, null_on_oob=True).str.strip_chars().replace("", None),
+        target.list.get(1, null_on_oob=True).str.strip_chars().replace("", None),
+    )
+    lines = rows.with_columns(check.alias("check"), host.alias("asset_id"))
+    rated = level.is_in(list(RATED)) & ~pl.col("check").str.contains(NOT_FINDING_CHECKS).fill_null(False)
+    kept = lines.filter(rated.fill_null(False))
+    skipped = lines.height - kept.height
+    data = path.read_bytes()
+    frame = kept.with_columns(
+        pl.col("cve").fill_null("").str.to_uppercase().str.extract_all(r"CVE-\d{4}-\d{4,}").alias("_cves"),
+    ).with_columns(
+        pl.when(pl.col("_cves").list.len() > 0).then(pl.lit("vulnerability"))
+        .otherwise(pl.lit("misconfiguration")).alias("finding_class"),
+        pl.when(pl.col("_cves").list.len() > 0).then(pl.col("_cves"))
+        .otherwise(pl.lit([None], dtype=pl.List(pl.String))).alias("_cves"),
+    ).explode("_cves").with_columns(
+        pl.coalesce(pl.col("_cves"), pl.lit("TESTSSL-") + pl.col("check")).alias("vulnerability_id"),
+        (pl.col("check") + pl.lit(": ") + pl.col("finding").fill_null("")).alias("title"),
+        level.alias("severity"),
+    ).drop("_cves")
+    # hosts scanned without a rated line: clean scans
+    hosts = lines.select("asset_id").drop_nulls().unique(maintain_order=True)
+    clean = hosts.join(frame.select("asset_id").unique(), on="asset_id", how="anti").with_columns(
+        pl.lit(f.CLEAN_SCAN_ROW, dtype=pl.Int64).alias(SOURCE_ROW))
+    frame = pl.concat([frame, clean], how="diagonal_relaxed").with_columns(
+        pl.lit(f.content_scan_id(data)).alias("scan_id"),
+        pl.lit("testssl").alias("scanner"),
+        pl.lit(when).alias("scanned_at"),
+        pl.lit(source).alias(f.SCANNED_AT_SOURCE),
+    ).rename({"id": "testssl_id", "severity": "severity"}).select(
+        "scan_id", "scanned_at", "scanner", "asset_id", "vulnerability_id", "title", "severity",
+        "finding_class", f.SCANNED_AT_SOURCE, "testssl_id", "fqdn/ip", "port", "finding", "cve", "cwe", SOURCE_ROW,
+    )
+    notes = [f"{path.name}: {kept.height} rated TLS check line(s) loaded as findings, {skipped} line(s) "
+             "skipped (OK, INFO, WARN, DEBUG, certificate checks or grade)"]
+    return f.finish(frame, path, context), notes

@@ -69,7 +69,8 @@ def test_real_export_leaf_certificate_in_utc(con, landing, run_at):
 
     report = ingest_landing(con, landing, now=run_at)
 
-    assert report.files[0].rows_loaded == {"certificates": 1}
+    # and one findings row: a clean TLS scan of example.com (no check failed)
+    assert report.files[0].rows_loaded == {"certificates": 1, "findings": 1}
     (row,) = _certificates(con)
     # date_scans_started "2022-01-17T16:46:10.091480": naive, UTC per sslyze
     assert row["observed_at"] == datetime(2022, 1, 17, 16, 46, 10, 91480, tzinfo=timezone.utc)
@@ -93,9 +94,12 @@ def test_each_deployment_is_a_certificate_and_unreachable_servers_are_noted(con,
     report = ingest_landing(con, landing, now=run_at)
 
     (result,) = report.files
-    assert (result.format, result.rows_loaded, result.rows_rejected) == ("sslyze_json", {"certificates": 2}, 0)
+    assert (result.format, result.rows_loaded, result.rows_rejected) == (
+        "sslyze_json", {"certificates": 2, "findings": 0}, 0)
+    # only certificate_info ran: no TLS check, so no findings row (not even a clean scan)
     assert result.notes == [
-        "two_servers.json: no certificate observed for down.example.com (sslyze status ERROR_NO_CONNECTIVITY)"]
+        "two_servers.json: no certificate observed for down.example.com (sslyze status ERROR_NO_CONNECTIVITY)",
+        "two_servers.json: 0 failed TLS check(s) loaded as findings, 0 passed or not run skipped"]
     rsa, ecdsa = _certificates(con)
     for row in (rsa, ecdsa):
         assert row["observed_at"] == datetime(2024, 3, 1, 8, 0, 0, 123456, tzinfo=timezone.utc)

@@ -78,7 +78,8 @@ def test_real_export_one_observation_per_address_with_the_mtime_fallback(con, la
     report = ingest_landing(con, landing, now=run_at)
 
     (result,) = report.files
-    assert (result.status, result.format, result.rows_loaded) == ("loaded", "testssl_csv", {"certificates": 4})
+    assert (result.status, result.format, result.rows_loaded) == (
+        "loaded", "testssl_csv", {"certificates": 4, "findings": 16})
     assert any("no scan time" in note for note in result.notes)
     rows = _certificates(con)
     # www.defectdojo.org on 185.199.108-111.153, port 443: one certificate each
@@ -125,7 +126,8 @@ def test_several_certificates_per_host_and_address_only_targets(con, landing, ru
     # 3 certificates: hostCert#1 and #2 of shop.prod.example.com:443, and 203.0.113.20:8443,
     # whose notAfter is missing (a required field: that row is refused, with its reason;
     # its record number is its first certificate check's, cert_serialNumber on line 15 = record 14)
-    assert (result.rows_loaded, result.rows_rejected) == ({"certificates": 2}, 1)
+    # findings: HSTS not offered (LOW) on shop.prod.example.com, a clean TLS scan of 203.0.113.20
+    assert (result.rows_loaded, result.rows_rejected) == ({"certificates": 2, "findings": 2}, 1)
     assert con.execute(
         "SELECT source_row, field, reason FROM ingest.rejected_rows").fetchall() == [
         (14, "not_after", "required field is blank")]
@@ -156,7 +158,9 @@ def test_address_only_target_is_its_own_asset():
     row = frame.filter(frame["serial"] == "01").row(0, named=True)
     assert (row["asset_id"], row["subject"], row["not_after"]) == ("203.0.113.20", "CN=legacy.internal", None)
     assert json.loads(row["_extra"])["ip"] == "203.0.113.20"
-    assert parsed.notes == []  # the scan time came from the file name
+    # the scan time came from the file name: no fallback note, only the findings count
+    assert parsed.notes == ["shop.prod.example.com-p443-20240301-1015.csv: 1 rated TLS check line(s) loaded "
+                            "as findings, 17 line(s) skipped (OK, INFO, WARN, DEBUG, certificate checks or grade)"]
 
 
 def test_asset_inventory_decides_before_name_patterns(con, landing, run_at):
@@ -179,4 +183,8 @@ def test_a_testssl_header_without_certificate_checks_has_no_observations(drop):
     parsed = TestsslCsv().parse(path, "scanner")
 
     assert parsed.entities["certificates"].height == 0
-    assert parsed.notes == []
+    # an OK line is no finding, but the host was scanned: one clean-scan row
+    (clean,) = parsed.entities["findings"].to_dicts()
+    assert (clean["asset_id"], clean["vulnerability_id"], clean["_source_row"]) == ("example.com", None, 0)
+    assert parsed.notes[1:] == ["no_certs.csv: 0 rated TLS check line(s) loaded as findings, 1 line(s) skipped "
+                                "(OK, INFO, WARN, DEBUG, certificate checks or grade)"]
