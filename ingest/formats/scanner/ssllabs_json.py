@@ -147,14 +147,12 @@ class SsllabsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        text = f.head_text(head).lstrip()
-        if not (text.startswith("{") or text.startswith("[")):
-            return False
-        return _hosts(_load_any(path)) is not None
+        return _hosts(load_document(path, head)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)
-        hosts = _hosts(f.load_json(path, data))
+        document = f.load_json(path, data)
+        hosts = _hosts(document)
         if hosts is None:
             raise ExportError(f"{path}: not an SSL Labs API result (no host with an endpoints array)")
         certificates: list[dict] = []
@@ -163,7 +161,7 @@ class SsllabsJson(ExportFormat):
         notes: list[str] = []
         passed_total = 0
         for h, host in enumerate(hosts):
-            record = f"[{h}]" if len(hosts) > 1 or isinstance(f.load_json(path, data), list) else "$"
+            record = f"[{h}]" if isinstance(document, list) else "$"
             name = host.get("host")
             if host.get("status") not in (None, "READY"):
                 notes.append(f"{path.name}: {name}: status {host.get('status')} ({host.get('statusMessage')}): no rows")
@@ -225,15 +223,3 @@ class SsllabsJson(ExportFormat):
             entities={CERTIFICATES.table: cert_frame, f.FINDINGS_TABLE: f.finish(findings, path, context)},
             notes=notes,
         )
-
-
-def _load_any(path: Path) -> Any:
-    """The parsed document (object or array) for detection; None when not JSON or too large."""
-    import json
-
-    try:
-        if path.stat().st_size > 50 * 1024 * 1024:
-            return None
-        return json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    except (OSError, ValueError):
-        return None

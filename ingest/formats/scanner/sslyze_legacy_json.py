@@ -30,7 +30,6 @@ under tests are written from that structure.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,14 +37,13 @@ import polars as pl
 
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
-from ingest.formats.scanner import _assets, _sslyze, _tls
+from ingest.formats.scanner import _assets, _json_document, _sslyze, _tls
 from ingest.formats.scanner import _findings as f
 from ingest.formats.scanner.sslyze_json import serial_hex, utc_text
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
 
 SCANNER = "sslyze"
-MAX_DETECT_BYTES = 50 * 1024 * 1024
 CERT_SCHEMA: dict[str, pl.DataType] = {
     **{name: pl.String for name in CERTIFICATES.column_names}, SOURCE_ROW: pl.Int64,
     "observed_at_source": pl.String, "ip": pl.String, "port": pl.String, "server_name_indication": pl.String,
@@ -56,16 +54,8 @@ CERT_EXTRA = ("observed_at_source", _assets.ENVIRONMENT_SOURCE, "ip", "port", "s
 
 
 def load_document(path: Path, head: bytes) -> Any:
-    """The parsed document, or None when the file is not JSON (detection reads the whole file:
-    sslyze files are small and their keys may come in any order)."""
-    if not f.looks_like_json_object(f.head_text(head)):
-        return None
-    try:
-        if path.stat().st_size > MAX_DETECT_BYTES:
-            return None
-        return json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    except (OSError, ValueError):
-        return None
+    """The parsed document, or None when the file is not JSON (`_json_document`)."""
+    return _json_document.document(path, head)
 
 
 def _time(value: Any) -> str | None:
