@@ -44,7 +44,7 @@ from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.scanner import _assets, _tls
 from ingest.formats.scanner import _findings as f
 from ingest.formats.scanner._sslyze import get
-from ingest.formats.scanner.sslyze_legacy_json import load_document
+from ingest.formats.scanner._json_document import document as load_document
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
 

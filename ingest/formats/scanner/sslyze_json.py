@@ -50,7 +50,8 @@ import polars as pl
 
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
-from ingest.formats.scanner import _assets
+from ingest.formats.scanner import _assets, _json_document, _sslyze, _tls
+from ingest.formats.scanner import _findings as f
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
 
@@ -155,10 +156,7 @@ class SslyzeJson(ExportFormat):
     def detect(self, path: Path, head: bytes) -> bool:
         # by parsed structure: 5.x entries carry scan_result/server_location (older schemas
         # are sslyze_legacy_json's)
-        from ingest.formats.scanner import _sslyze
-        from ingest.formats.scanner.sslyze_legacy_json import load_document
-
-        return _sslyze.schema_of(load_document(path, head)) == "5"
+        return _sslyze.schema_of(_json_document.document(path, head)) == "5"
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         try:
@@ -177,13 +175,10 @@ class SslyzeJson(ExportFormat):
             pl.struct(EXTRA_COLUMNS).struct.json_encode().alias(EXTRA),
         )
         return ParsedExport(format_name=self.name,
-                            entities={CERTIFICATES.table: frame, "findings": findings}, notes=notes)
+                            entities={CERTIFICATES.table: frame, f.FINDINGS_TABLE: findings}, notes=notes)
 
 
 def _tls_findings(path: Path, document: dict, context: ParseContext | None) -> tuple[pl.DataFrame, list[str]]:
-    from ingest.formats.scanner import _findings as f
-    from ingest.formats.scanner import _sslyze, _tls
-
     started = utc_text(document.get("date_scans_started"))
     completed = utc_text(document.get("date_scans_completed"))
     when = started or completed
