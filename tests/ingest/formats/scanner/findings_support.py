@@ -1,4 +1,4 @@
-"""Helpers for the findings-format tests (trivy, grype, sarif, nessus, qualys): not a test module."""
+"""Helpers for the findings-format tests (trivy, grype, sarif, nessus, qualys, tenable, openvas): not a test module."""
 
 from __future__ import annotations
 
@@ -32,6 +32,12 @@ FORMAT_FOLDERS = {
     "nessus_csv": "nessus-csv",
     "nessus_xml": "nessus-xml",
     "qualys_csv": "qualys-csv",
+    "tenable_vm_csv": "tenable-vm-csv",
+    "tenable_sc_csv": "tenable-sc-csv",
+    "qualys_pci_csv": "qualys-pci-csv",
+    "qualys_xml": "qualys-xml",
+    "openvas_xml": "openvas-xml",
+    "openvas_csv": "openvas-csv",
 }
 
 

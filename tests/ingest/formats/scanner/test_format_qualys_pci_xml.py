@@ -27,8 +27,9 @@ def detected(path: Path) -> str:
     ("qualys-pci-csv", "many_findings.csv", "qualys_pci_csv"),
     ("qualys-pci-csv", "no_findings.csv", "qualys_pci_csv"),
     ("qualys-xml", "scan_report.xml", "qualys_xml"),
-    ("qualys-xml", "asset_data_report.xml", "qualys_xml"),
+    ("qualys-xml", "many_findings.xml", "qualys_xml"),
     ("qualys-xml", "no_findings.xml", "qualys_xml"),
+    ("qualys-xml", "one_finding.xml", "qualys_xml"),
     ("qualys-csv", "one_finding.csv", "qualys_csv"),
     ("qualys-csv", "vmdr_preamble.csv", "qualys_csv"),
     ("nessus-xml", "one_finding.nessus", "nessus_xml"),
@@ -125,7 +126,7 @@ def test_xml_scan_report():
 
 
 def test_xml_asset_data_report():
-    found = rows(XML, fixture("qualys-xml", "asset_data_report.xml"))
+    found = rows(XML, fixture("qualys-xml", "many_findings.xml"))
 
     assert [(r["vulnerability_id"], r["severity"], r["cvss_score"], r["fixed_at"]) for r in found] == [
         # CVEs from the glossary entry of the QID; CVSS3_FINAL of the detection before the glossary's
@@ -153,8 +154,27 @@ def test_xml_no_host_list_has_no_rows():
     assert rows(XML, fixture("qualys-xml", "no_findings.xml")) == []
 
 
-def test_xml_entities_are_refused():
-    path = fixture("qualys-xml", "entity_expansion.xml")
+def test_xml_one_finding():
+    (finding,) = rows(XML, fixture("qualys-xml", "one_finding.xml"))
+
+    assert {k: finding[k] for k in KEYS} == {
+        "scan_id": "scan/1712000000.00001", "scanned_at": "2024-04-02T03:00:00Z", "scanner": "qualys",
+        "asset_id": "ftp.dev.example.com", "asset_environment": "development", "vulnerability_id": "QID-27210",
+        "title": "Anonymous FTP Writeable root Directory", "severity": "medium", "cvss_score": "6.4",
+        "exploited_in_wild": None, "package": None, "fixed_at": None, "_source_row": 1,
+    }
+    assert (finding["_extra"]["port"], finding["_extra"]["category"]) == ("21", "File Transfer Protocol")
+
+
+ENTITY_EXPANSION = """<?xml version="1.0"?>
+<!DOCTYPE SCAN [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>
+<SCAN value="scan/1"><HEADER><KEY value="DATE">&b;</KEY></HEADER></SCAN>
+"""
+
+
+def test_xml_entities_are_refused(tmp_path):
+    path = tmp_path / "entity_expansion.xml"
+    path.write_text(ENTITY_EXPANSION)
     with pytest.raises(ExportError, match="not a recognised scanner export"):
         registry.detect(path, "scanner")
     with pytest.raises(ExportError, match="refused XML construct"):
