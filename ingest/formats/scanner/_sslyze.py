@@ -129,8 +129,9 @@ def failed_checks(commands: dict) -> tuple[list[tuple[str, str]], int]:
             verdict("robot_strong", True, f"robot_result={robot_result}")
         elif robot_result in ROBOT_WEAK:
             verdict("robot_weak", True, f"robot_result={robot_result}")
-        else:
+        elif robot_result.startswith("NOT_VULNERABLE"):
             verdict("robot_strong", False, "")
+        # UNKNOWN_INCONSISTENT_RESULTS and the like: no verdict
     reneg = commands.get("session_renegotiation")
     if isinstance(reneg, dict):
         dos = reneg.get("is_vulnerable_to_client_renegotiation_dos", reneg.get("accepts_client_renegotiation"))
