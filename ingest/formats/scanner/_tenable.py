@@ -14,8 +14,9 @@ and derives the canonical ones as polars expressions over whole columns:
   Low, Info, Informational, None) or a Tenable level 0-4 (4 critical .. 0 info),
   whichever the cell holds: a level where a word was expected, or a word where a
   level was expected, is read and marked `_extra.severity_form`.
-- cvss_score: the first non-blank of the CVSS columns (v3, then v2, then v4);
-  scores written times ten are divided (`_findings.scaled_score_columns`).
+- cvss_score: the first CVSS column (v3, then v2, then v4) holding a score; scores written
+  times ten are divided (`_findings.scaled_score_columns`), a decimal comma (`9,3`, in
+  semicolon-delimited exports) is a decimal point.
 - scanned_at, per asset: the latest last-seen / last-fixed time of the asset's
   records — when the platform last assessed the asset; else the file's
   modification time, marked `_extra.scanned_at_source = "fallback_file_mtime"`.
@@ -131,9 +132,14 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
         .otherwise(pl.lit(None, dtype=pl.String))
     )
 
+    # Scores as numbers; a semicolon-delimited export in a decimal-comma locale writes 9,3
+    # (read as 9.3; the column keeps its text in _extra).
     cvss_columns = [c for c in columns.cvss if c in present]
-    scaled = f.scaled_score_columns(raw, cvss_columns, maximum=10)
-    cvss = [f.score(c, scaled[c]) for c in cvss_columns]
+    decimal = {c: f"_decimal_{c}" for c in cvss_columns}
+    raw = raw.with_columns(
+        pl.col(c).str.replace(r"^\s*(\d+),(\d+)\s*$", "${1}.${2}").alias(d) for c, d in decimal.items())
+    scaled = f.scaled_score_columns(raw, list(decimal.values()), maximum=10)
+    cvss = [f.score(d, scaled[d]) for d in decimal.values()]
     last_seen = zoned_month_name(first(columns.last_seen))
     last_fixed = zoned_month_name(first(columns.last_fixed))
     state = first(columns.state).str.to_lowercase()
@@ -154,7 +160,8 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
         severity_source.alias("severity_source"),
         severity_form.alias("severity_form"),
         (pl.coalesce(cvss) if cvss else pl.lit(None, dtype=pl.Float64)).alias("cvss_score"),
-        source(tuple(cvss_columns)).alias("cvss_source"),
+        (pl.coalesce([pl.when(v.is_not_null()).then(pl.lit(c)) for c, v in zip(cvss_columns, cvss)])
+         if cvss else pl.lit(None, dtype=pl.String)).alias("cvss_source"),
         pl.when(state == "fixed").then(last_fixed).otherwise(pl.lit(None, dtype=pl.String)).alias("fixed_at"),
         pl.when(xref.str.contains(KEV_REFERENCE)).then(pl.lit("true"))
         .otherwise(pl.lit(None, dtype=pl.String)).alias("exploited_in_wild"),
@@ -177,7 +184,7 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
         .otherwise(pl.lit([None], dtype=pl.List(pl.String))).alias("_cves"),
     ).explode("_cves").with_columns(
         pl.coalesce(pl.col("_cves"), pl.lit("NESSUS-") + plugin).alias("vulnerability_id"),
-    ).drop("_cves", "_seen", "_seen_text")
+    ).drop("_cves", "_seen", "_seen_text", *decimal.values())
     return f.with_scan_time(frame, path)
 
 

@@ -181,3 +181,22 @@ def test_sc_no_findings_and_mtime_fallback(tmp_path):
     path.write_text('"Plugin","Plugin Name","Severity","IP Address","CVE"\n"19506","Nessus Scan Information","Info","10.0.0.1",""\n')
     (finding,) = rows(SC, copy_with_mtime(path, tmp_path / "copy"))
     assert (finding["scanned_at"], finding["_extra"]["scanned_at_source"]) == (MTIME_ISO, "fallback_file_mtime")
+
+
+def test_vm_workbench_semicolon_delimited(tmp_path):
+    path = tmp_path / "workbench.csv"
+    path.write_text(
+        "Plugin ID;CVE;CVSS;Risk;Host;Protocol;Port;Name;Vulnerability State;First Found;Last Found;Severity\n"
+        '97833;CVE-2017-0143,CVE-2017-0144;9,3;Critical;fs-1.prod.example.com;TCP;445;"MS17-010; EternalBlue";'
+        "Active;2024-01-02T00:00:00.000Z;2024-03-05T04:00:00.000Z;4\n"
+    )
+
+    assert detected(path) == "tenable_vm_csv"
+    found = rows(VM, path)
+    assert [(r["vulnerability_id"], r["severity"], r["title"], r["scanned_at"]) for r in found] == [
+        ("CVE-2017-0143", "critical", "MS17-010; EternalBlue", "2024-03-05T04:00:00.000Z"),
+        ("CVE-2017-0144", "critical", "MS17-010; EternalBlue", "2024-03-05T04:00:00.000Z"),
+    ]
+    # a decimal comma (semicolon-delimited locales): 9.3, the text kept in _extra
+    assert (found[0]["cvss_score"], found[0]["_extra"]["cvss"], found[0]["_extra"]["cvss_source"]) == (
+        "9.3", "9,3", "cvss")
