@@ -73,5 +73,5 @@ def test_fixtures_exist():
 
 @pytest.mark.parametrize("path", _fixtures(), ids=lambda p: p.relative_to(FORMATS_TESTS).as_posix())
 def test_each_fixture_is_claimed_by_its_format_only(path: Path):
-    family = path.relative_to(FORMATS_TESTS).parts[0]
-    assert _detected(path, family) == path.parent.name
+    family, _samples, format_folder = path.relative_to(FORMATS_TESTS).parts[:3]
+    assert _detected(path, family) == format_folder   # samples/<format>/[<case>/...]<file>
