@@ -29,8 +29,8 @@ SAMPLE_FORMATS = {
     "backup/aws-backup-jobs-json/awscli_list_backup_jobs_example1.json": "aws_backup_jobs_json",
     "backup/restic-snapshots-json/restic_doc_snapshots_json.json": "restic_snapshots_json",
     "incident/pagerduty-incidents-json/demisto_pagerduty_incidents_list.json": "pagerduty_incidents_json",
-    "incident/opsgenie-json/opsgenie_v1_incidents_list.json": None,      # not a SOURCES.md format
-    "incident/servicenow-incident-json/snow_table_api_incident_INC0000060_extracted.json": None,  # Table API JSON
+    "incident/opsgenie-json/opsgenie_v1_incidents_list.json": "opsgenie_incidents_json",
+    "incident/servicenow-incident-json/snow_table_api_incident_INC0000060_extracted.json": "servicenow_incident_json",
 }
 
 
