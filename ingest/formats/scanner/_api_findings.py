@@ -25,6 +25,7 @@ typing, choices and clean-up then run as polars expressions over whole columns.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -44,6 +45,10 @@ def text(value: Any) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):  # Parquet timestamps
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, (int, float, str)):
         out = str(value)
         return out if out.strip() else None
