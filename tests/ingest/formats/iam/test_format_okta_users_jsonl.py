@@ -102,3 +102,15 @@ def test_broken_line_is_named(tmp_path):
 def test_users_api_array_is_not_taken_for_json_lines():
     plain = Path(__file__).resolve().parent / "samples" / "okta_users_json" / "lifecycle_states.json"
     assert registry.detect(plain, "iam").name == "okta_users_json"
+
+
+def test_airbyte_raw_destination_records():
+    path = FIXTURES / "airbyte_raw_destination" / "_airbyte_raw_users.jsonl"
+    assert registry.detect(path, "iam").name == "okta_users_jsonl"
+    users = rows(path)
+    gus = users["00u7raw"]
+    assert (gus["status"], gus["disabled_at"], gus["country"]) == ("suspended", "2024-05-01T12:00:00.000Z", "FR")
+    # the stream is the file name without `_airbyte_raw_`; old and new raw id/time columns both read
+    assert (gus["_extra"]["stream"], gus["_extra"]["airbyte_id"]) == ("users", "6b1e0c3a-7d5f-4b8e-9a2c-1f0e3d4c5b6a")
+    # the latest extraction: 1715100005000 ms = 2024-05-07T16:40:05Z
+    assert {u["snapshot_at"] for u in users.values()} == {"2024-05-07T16:40:05.000Z"}
