@@ -33,10 +33,11 @@ Fields:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Sequence
 
 import polars as pl
 
+from ingest.formats import _el_records as el_records
 from ingest.formats import vendor_values
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
@@ -66,6 +67,8 @@ class OktaUsersJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("iam",)
 
     def detect(self, path: Path, head: bytes) -> bool:
+        if el_records.sniff(head) is not None:
+            return False  # Airbyte or dlt JSON lines: the *_jsonl format reads the envelope
         kind = json_kind(head)
         if kind is None:
             return False
@@ -77,40 +80,67 @@ class OktaUsersJson(ExportFormat):
         )
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
-        context = context or ParseContext()
-        notes: list[str] = []
         document = load_json(path)
         users = record_list([document] if isinstance(document, dict) else document, path, "the user list")
-        rows = [_row(number, user, path) for number, user in enumerate(users, start=1)]
-        frame = build_frame(rows, COLUMNS)
-        unknown = sorted({s for s in frame["_okta_status"].drop_nulls().to_list() if s.upper() not in STATUS})
-        if unknown:
-            notes.append(f"unknown Okta status(es) kept as written (not active): {', '.join(unknown)}")
-
-        rules = context.rules.get(family, {})
-        patterns = rules.get("privileged_group_patterns") or []
-        login = pl.coalesce(pl.col("_login"), pl.col("email"))
-        if patterns:
-            privileged = pl.any_horizontal([login.str.contains(p) for p in patterns]).fill_null(False)
-            privileged_text = pl.when(privileged).then(pl.lit("true")).otherwise(pl.lit("false"))
-            privileged_source = pl.lit("name_pattern")
-        else:
-            privileged_text = privileged_source = pl.lit(None, dtype=pl.String)
-        enforced = self.name in (rules.get("mfa_enforced_directories") or [])
-        frame = frame.with_columns(
-            pl.lit(file_mtime(path)).alias("snapshot_at"),
-            vendor_values.text(pl.col("email")).alias("email"),
-            vendor_values.text(pl.col("country")).str.to_uppercase().alias("country"),
-            vendor_values.timestamp(pl.col("disabled_at")).alias("disabled_at"),
-            privileged_text.alias("is_privileged"),
-            pl.lit("true" if enforced else None, dtype=pl.String).alias("mfa_enabled"),
-            pl.lit("file_mtime").alias("_snapshot_at_source"),
-            privileged_source.alias("_privileged_source"),
-            pl.lit("mfa_enforced_directories" if enforced else None, dtype=pl.String).alias("_mfa_source"),
-        ).drop("_okta_status", "_login")
-        frame = complete_country(frame, context, family, notes=notes)
-        frame = add_to_extra(frame, ["_snapshot_at_source", "_privileged_source", "_mfa_source", COUNTRY_SOURCE])
+        frame, notes = users_frame(
+            users, range(1, len(users) + 1), path, family, context,
+            snapshot_at=file_mtime(path), snapshot_source="file_mtime", directory=self.name,
+        )
         return ParsedExport(format_name=self.name, entities={"identities": frame}, notes=notes)
+
+
+def users_frame(
+    users: Sequence[dict[str, Any]],
+    numbers: Iterable[int],
+    path: Path,
+    family: str,
+    context: ParseContext | None,
+    *,
+    snapshot_at: str,
+    snapshot_source: str,
+    directory: str,
+    extras: Sequence[dict[str, Any]] | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The identities frame of Okta user objects (shared by every reader of Okta users).
+
+    `numbers` are the records' `_source_row`s; `snapshot_at` is the one time of the listing
+    (`_extra.snapshot_at_source` names where it came from); `directory` is the name the iam
+    rule `mfa_enforced_directories` lists; `extras` (one dict per user) join each row's `_extra`.
+    """
+    context = context or ParseContext()
+    notes: list[str] = []
+    rows = [_row(number, user, path) for number, user in zip(numbers, users)]
+    for row, extra in zip(rows, extras or ()):
+        row[EXTRA].update(extra)
+    frame = build_frame(rows, COLUMNS)
+    unknown = sorted({s for s in frame["_okta_status"].drop_nulls().to_list() if s.upper() not in STATUS})
+    if unknown:
+        notes.append(f"unknown Okta status(es) kept as written (not active): {', '.join(unknown)}")
+
+    rules = context.rules.get(family, {})
+    patterns = rules.get("privileged_group_patterns") or []
+    login = pl.coalesce(pl.col("_login"), pl.col("email"))
+    if patterns:
+        privileged = pl.any_horizontal([login.str.contains(p) for p in patterns]).fill_null(False)
+        privileged_text = pl.when(privileged).then(pl.lit("true")).otherwise(pl.lit("false"))
+        privileged_source = pl.lit("name_pattern")
+    else:
+        privileged_text = privileged_source = pl.lit(None, dtype=pl.String)
+    enforced = directory in (rules.get("mfa_enforced_directories") or [])
+    frame = frame.with_columns(
+        pl.lit(snapshot_at, dtype=pl.String).alias("snapshot_at"),
+        vendor_values.text(pl.col("email")).alias("email"),
+        vendor_values.text(pl.col("country")).str.to_uppercase().alias("country"),
+        vendor_values.timestamp(pl.col("disabled_at")).alias("disabled_at"),
+        privileged_text.alias("is_privileged"),
+        pl.lit("true" if enforced else None, dtype=pl.String).alias("mfa_enabled"),
+        pl.lit(snapshot_source, dtype=pl.String).alias("_snapshot_at_source"),
+        privileged_source.alias("_privileged_source"),
+        pl.lit("mfa_enforced_directories" if enforced else None, dtype=pl.String).alias("_mfa_source"),
+    ).drop("_okta_status", "_login")
+    frame = complete_country(frame, context, family, notes=notes)
+    frame = add_to_extra(frame, ["_snapshot_at_source", "_privileged_source", "_mfa_source", COUNTRY_SOURCE])
+    return frame, notes
 
 
 def _row(number: int, user: dict[str, Any], path: Path) -> dict[str, Any]:

@@ -36,10 +36,11 @@ Fields:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Sequence
 
 import polars as pl
 
+from ingest.formats import _el_records as el_records
 from ingest.formats import vendor_values
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
@@ -64,6 +65,8 @@ class PagerDutyIncidentsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("incident",)
 
     def detect(self, path: Path, head: bytes) -> bool:
+        if el_records.sniff(head) is not None:
+            return False  # Airbyte or dlt JSON lines: the *_jsonl format reads the envelope
         if json_kind(head) != "object":
             return False
         text = head_text(head)
@@ -82,23 +85,42 @@ class PagerDutyIncidentsJson(ExportFormat):
         else:
             raise ExportError(f"{path}: not a PagerDuty incidents response (no incidents list)")
 
-        rows: list[dict[str, Any]] = []
-        refused: list[dict[str, Any]] = []
-        for number, incident in enumerate(incidents, start=1):
-            row, reason = _row(number, incident, rules, path)
-            if reason is not None:
-                refused.append(reason)
-            else:
-                rows.append(row)
-        frame = build_frame(rows, COLUMNS)
-        frame = frame.with_columns(
-            vendor_values.timestamp(pl.col(c)).alias(c) for c in ("detected_at", "acknowledged_at", "resolved_at")
-        ).with_columns(pl.lit(None, dtype=pl.String).alias("occurred_at"))
-        rejected = pl.DataFrame(refused, schema=REJECTED_SCHEMA)
-        notes = [f"{len(refused)} incident(s) refused: no severity mapping"] if refused else []
+        frame, rejected, notes = incidents_frame(
+            incidents, range(1, len(incidents) + 1), path, rules
+        )
         return ParsedExport(
             format_name=self.name, entities={"incidents": frame}, rejected=rejected, notes=notes
         )
+
+
+def incidents_frame(
+    incidents: Sequence[dict[str, Any]],
+    numbers: Iterable[int],
+    path: Path,
+    rules: dict[str, Any],
+    extras: Sequence[dict[str, Any]] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """(incidents frame, refused rows, notes) of PagerDuty incident objects (shared by every
+    reader of PagerDuty incidents); `numbers` are their `_source_row`s, `extras` (one dict per
+    incident) join each row's `_extra`."""
+    rows: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    extras = list(extras) if extras is not None else None
+    for index, (number, incident) in enumerate(zip(numbers, incidents)):
+        row, reason = _row(number, incident, rules, path)
+        if reason is not None:
+            refused.append(reason)
+        else:
+            if extras is not None:
+                row[EXTRA].update(extras[index])
+            rows.append(row)
+    frame = build_frame(rows, COLUMNS)
+    frame = frame.with_columns(
+        vendor_values.timestamp(pl.col(c)).alias(c) for c in ("detected_at", "acknowledged_at", "resolved_at")
+    ).with_columns(pl.lit(None, dtype=pl.String).alias("occurred_at"))
+    rejected = pl.DataFrame(refused, schema=REJECTED_SCHEMA)
+    notes = [f"{len(refused)} incident(s) refused: no severity mapping"] if refused else []
+    return frame, rejected, notes
 
 
 def _row(

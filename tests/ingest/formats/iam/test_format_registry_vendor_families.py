@@ -29,8 +29,8 @@ SAMPLE_FORMATS = {
     "backup/aws-backup-jobs-json/awscli_list_backup_jobs_example1.json": "aws_backup_jobs_json",
     "backup/restic-snapshots-json/restic_doc_snapshots_json.json": "restic_snapshots_json",
     "incident/pagerduty-incidents-json/demisto_pagerduty_incidents_list.json": "pagerduty_incidents_json",
-    "incident/opsgenie-json/opsgenie_v1_incidents_list.json": None,      # not a SOURCES.md format
-    "incident/servicenow-incident-json/snow_table_api_incident_INC0000060_extracted.json": None,  # Table API JSON
+    "incident/opsgenie-json/opsgenie_v1_incidents_list.json": "opsgenie_incidents_json",
+    "incident/servicenow-incident-json/snow_table_api_incident_INC0000060_extracted.json": "servicenow_incident_json",
 }
 
 
@@ -73,5 +73,5 @@ def test_fixtures_exist():
 
 @pytest.mark.parametrize("path", _fixtures(), ids=lambda p: p.relative_to(FORMATS_TESTS).as_posix())
 def test_each_fixture_is_claimed_by_its_format_only(path: Path):
-    family = path.relative_to(FORMATS_TESTS).parts[0]
-    assert _detected(path, family) == path.parent.name
+    family, _samples, format_folder = path.relative_to(FORMATS_TESTS).parts[:3]
+    assert _detected(path, family) == format_folder   # samples/<format>/[<case>/...]<file>
