@@ -52,6 +52,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_structure
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
@@ -76,11 +77,19 @@ class Sarif(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        text = f.head_text(head)
-        return (
-            f.looks_like_json_object(text)
-            and RUNS_KEY.search(text) is not None
-            and (SARIF_SCHEMA.search(text) is not None or SARIF_VERSION.search(text) is not None)
+        # By structure: a top-level `runs` array and a SARIF `$schema` or `version`
+        # 2.1.0, keys in any order; a document that does not parse is claimed from
+        # the same keys in its head (parse names the break).
+        doc = json_structure(path, head)
+        if doc is None or doc.kind != "object":
+            return False
+        if not doc.parsed:
+            text = doc.head_text
+            return RUNS_KEY.search(text) is not None and (
+                SARIF_SCHEMA.search(text) is not None or SARIF_VERSION.search(text) is not None)
+        schema = doc.get("$schema")
+        return isinstance(doc.get("runs"), list) and (
+            doc.get("version") == "2.1.0" or (isinstance(schema, str) and "sarif" in schema.lower())
         )
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
