@@ -91,7 +91,8 @@ class GrypeJson(ExportFormat):
         findings = _match_frame(matches, path) if matches else None
         frame = f.one_scan_report(findings, "matches", report, path)
         return ParsedExport(
-            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}
+            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)},
+            records=len(matches),
         )
 
 

@@ -139,6 +139,7 @@ class Sarif(ExportFormat):
         rows: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []
         notes: list[str] = []
+        skipped_results = 0
         record_number = 0
         for k, run in enumerate(runs):
             where = f"runs[{k}]"
@@ -164,6 +165,7 @@ class Sarif(ExportFormat):
                     continue
                 found += 1
                 rows.append(row)
+            skipped_results += skipped
             if skipped:
                 notes.append(f"{where}: {skipped} result(s) reporting no problem (pass, "
                              "notApplicable, absent) not loaded")
@@ -181,6 +183,9 @@ class Sarif(ExportFormat):
             entities={f.FINDINGS_TABLE: f.finish(frame, path, context) if rows else f.empty_findings()},
             rejected=rejected,
             notes=notes,
+            records=record_number,
+            skipped={"result reporting no problem (kind pass or notApplicable, baselineState absent)":
+                     skipped_results} if skipped_results else {},
         )
 
 
