@@ -69,6 +69,11 @@ class JsonStructure:
         return re.search(r'"' + re.escape(key) + r'"\s*:', self.head_text) is not None
 
 
+def forget() -> None:
+    """Drop the cached parses (the registry calls it once every format has been asked)."""
+    _parsed.cache_clear()
+
+
 def _text(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip(BOM).lstrip()
 

@@ -7,6 +7,7 @@ import pkgutil
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat
 
 HEAD_BYTES = 64 * 1024
@@ -40,7 +41,10 @@ def detect(path: Path, family: str) -> ExportFormat:
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     considered = [f for f in all_formats() if family in f.families]
-    matches = [f for f in considered if f.detect(path, head)]
+    try:
+        matches = [f for f in considered if f.detect(path, head)]
+    finally:
+        _structure.forget()  # a parsed document is not kept beyond detection
     if not matches:
         raise ExportError(
             f"{path}: not a recognised {family} export (no format matched its content; "
