@@ -124,9 +124,9 @@ class TrivyJson(ExportFormat):
         if doc.kind == "array":
             return _is_legacy_report(doc.items())
         keys = doc.keys
-        if "SchemaVersion" in keys and bool({"ArtifactName", "ArtifactType"} & keys):
-            return True
-        return "ClusterName" in keys and any(isinstance(doc.get(k), list) for k in K8S_LISTS)
+        if "ClusterName" in keys and any(isinstance(doc.get(k), list) for k in K8S_LISTS):
+            return True  # a trivy k8s report (with or without SchemaVersion)
+        return "SchemaVersion" in keys and bool({"ArtifactName", "ArtifactType"} & keys)
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)
@@ -140,7 +140,7 @@ class TrivyJson(ExportFormat):
                        "report_shape": "legacy_array"}
         else:
             doc = f.expect_object(document, path, "the document")
-            if "ClusterName" in doc and "SchemaVersion" not in doc:
+            if "ClusterName" in doc and "Results" not in doc and any(isinstance(doc.get(k), list) for k in K8S_LISTS):
                 assets = _k8s_assets(doc, path)
                 report |= {"cluster_name": f.scalar(doc.get("ClusterName"), path, "ClusterName"),
                            "report_shape": "k8s"}
