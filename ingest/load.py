@@ -17,6 +17,7 @@ never deleted, and the same bytes dropped again stay withdrawn.
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -192,12 +193,19 @@ def _load_new_file(
             result.rejected_by_table[table] = result.rejected_by_table.get(table, 0) + refused
         result.rows_rejected = sum(result.rejected_by_table.values())
         result.notes = list(parsed.notes)
+        result.rows_by_class = _rows_by_class(con, [entity for entity, _ in frames], lineage)
+        result.skipped = {reason: int(n) for reason, n in parsed.skipped.items() if n}
+        result.records_held = _records_held(parsed, frames, result)
         _save_with_first_seen(con, first_seen, ManifestEntry(
             file=rel, sha256=sha256, family=family, status="loaded", first_seen_at=now,
             format=result.format, entity=",".join(sorted(result.rows_loaded)), size_bytes=size,
             rows_loaded=result.total_rows_loaded, rows_rejected=result.rows_rejected,
             naive_timestamps=result.naive_timestamps, newest_timestamp=max(newest, default=None),
             loaded_at=now,
+            records_held=result.records_held,
+            rows_by_class=json.dumps(result.rows_by_class, sort_keys=True),
+            records_skipped=sum(result.skipped.values()),
+            skipped_reasons=json.dumps(result.skipped, sort_keys=True),
         ))
         con.commit()
         return result
@@ -214,6 +222,43 @@ def _load_new_file(
             format=result.format, size_bytes=size, error=message,
         ))
         return FileResult(rel, sha256, family, "failed", format=result.format, error=message)
+
+
+def _rows_by_class(
+    con: duckdb.DuckDBPyConnection, entities: list[Entity], lineage: dict[str, str]
+) -> dict[str, int]:
+    """Raw rows the file made, per entity and, for findings, per finding class (a row
+    without vulnerability_id is a clean-scan row; a blank class is vulnerability)."""
+    counts: dict[str, int] = {}
+    for entity in entities:
+        names = set(entity.column_names)
+        if {"finding_class", "vulnerability_id"} <= names:
+            label = ("CASE WHEN vulnerability_id IS NULL THEN 'clean_scan' "
+                     "ELSE coalesce(nullif(lower(trim(finding_class)), ''), 'vulnerability') END")
+        else:
+            label = "NULL"
+        rows = con.execute(
+            f"SELECT {label} AS class, count(*) FROM raw.{entity.table} "
+            "WHERE _source_file = $file AND _source_sha256 = $sha256 GROUP BY 1 ORDER BY 1",
+            lineage,
+        ).fetchall()
+        for klass, n in rows:
+            counts[entity.table if klass is None else f"{entity.table}/{klass}"] = int(n)
+    return counts
+
+
+def _records_held(parsed: ParsedExport, frames: list[tuple[Entity, pl.DataFrame]], result: FileResult) -> int:
+    """The records the export held: the format's own count when it gives one, else the
+    records that became rows or were refused (numbered records, distinct `_source_row`
+    > 0, so rows split from one record count once) plus those it skipped."""
+    if parsed.records is not None:
+        return int(parsed.records)
+    numbered: set[int] = set()
+    for _, frame in frames:
+        numbered.update(v for v in frame[SOURCE_ROW].drop_nulls().to_list() if v > 0)
+    if parsed.rejected.height:
+        numbered.update(v for v in parsed.rejected["source_row"].drop_nulls().to_list() if v > 0)
+    return len(numbered) + sum(result.skipped.values())
 
 
 def _checked_frames(parsed: ParsedExport, family: str, path: Path) -> list[tuple[Entity, pl.DataFrame]]:

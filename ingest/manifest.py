@@ -31,6 +31,11 @@ class ManifestEntry:
     error: str | None = None
     loaded_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    # record accounting (issue 17): see ingest.warehouse FILE_MANIFEST_DDL
+    records_held: int | None = None
+    rows_by_class: str | None = None
+    records_skipped: int | None = None
+    skipped_reasons: str | None = None
 
 
 COLUMNS = tuple(f.name for f in fields(ManifestEntry))

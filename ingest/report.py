@@ -30,6 +30,12 @@ class FileResult:
     error: str | None = None
     duplicate_of: str | None = None
     notes: list[str] = field(default_factory=list)
+    # record accounting (issue 17): records the export held, rows made per entity and
+    # finding class ("findings/vulnerability", "findings/clean_scan", "identities"),
+    # records the format skipped by its counting rule, by reason
+    records_held: int | None = None
+    rows_by_class: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rows_loaded(self) -> int:

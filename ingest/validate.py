@@ -27,13 +27,26 @@ class ValidationResult:
     rows_by_table: dict[str, int] = field(default_factory=dict)
     rejected: list[tuple] = field(default_factory=list)  # (entity, row, field, value, reason)
     error: str | None = None
+    # record accounting (issue 17): records held, rows per entity/class, skipped by reason
+    records_held: int | None = None
+    rows_by_class: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def accounting(self) -> str:
+        """Where every record of the export went: rows of which entity and class, refused, skipped."""
+        made = ", ".join(f"{n} {label}" for label, n in sorted(self.rows_by_class.items())) or "no row"
+        refused = len({(entity, row) for entity, row, *_ in self.rejected})
+        skipped = sum(self.skipped.values())
+        why = "; ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        return (f"  records: {self.records_held} held -> rows: {made}; {refused} record(s) refused; "
+                f"{skipped} skipped" + (f" ({why})" if why else ""))
 
     def lines(self) -> list[str]:
         if self.error:
             return [f"{self.file}: cannot be loaded: {self.error}"]
         counts = ", ".join(f"{rows} {table}" for table, rows in sorted(self.rows_by_table.items()))
         lines = [f"{self.file}: {self.format} ({self.family}); would load {counts or 'nothing'}"
-                 f"; {len(self.rejected)} field(s) refused"]
+                 f"; {len(self.rejected)} field(s) refused", self.accounting()]
         lines += [
             f"  refused: {entity} row {row} field {name} value {value!r}: {reason}"
             for entity, row, name, value, reason in self.rejected
@@ -79,6 +92,9 @@ def validate_file(path: Path, *, family: str | None = None, default_tz: str = "U
             result.error = file_result.error
             return result
         result.rows_by_table = {t: n for t, n in file_result.rows_loaded.items() if n or t in file_result.rejected_by_table}
+        result.records_held = file_result.records_held
+        result.rows_by_class = dict(file_result.rows_by_class)
+        result.skipped = dict(file_result.skipped)
         result.rejected = con.sql(
             "SELECT entity, source_row, field, value, reason FROM ingest.rejected_rows "
             "ORDER BY entity, source_row, field"

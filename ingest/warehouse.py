@@ -77,9 +77,19 @@ CREATE TABLE IF NOT EXISTS ingest.file_manifest (
   first_seen_at TIMESTAMPTZ NOT NULL,
   loaded_at TIMESTAMPTZ,
   withdrawn_at TIMESTAMPTZ,
+  -- nothing dropped without a word (issue 17), for a loaded file:
+  records_held BIGINT,            -- records the export held (rows made + refused + skipped)
+  rows_by_class VARCHAR,          -- JSON {"findings/vulnerability": n, "findings/clean_scan": n, "identities": n}
+  records_skipped BIGINT,         -- records that became no row by the format's counting rule
+  skipped_reasons VARCHAR,        -- JSON {"PASS misconfiguration (...)": n}
   PRIMARY KEY (file, sha256)
 )
 """
+
+MANIFEST_ACCOUNTING_COLUMNS = (
+    ("records_held", "BIGINT"), ("rows_by_class", "VARCHAR"),
+    ("records_skipped", "BIGINT"), ("skipped_reasons", "VARCHAR"),
+)
 
 REJECTED_ROWS_DDL = """
 CREATE TABLE IF NOT EXISTS ingest.rejected_rows (
@@ -108,4 +118,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 f"ALTER TABLE raw.{entity.table} ADD COLUMN IF NOT EXISTS {column.name} {DUCKDB_TYPES[column.type]}"
             )
     con.execute(FILE_MANIFEST_DDL)
+    # a manifest made before the record accounting (issue 17) gains its columns, blank
+    for column, kind in MANIFEST_ACCOUNTING_COLUMNS:
+        con.execute(f"ALTER TABLE ingest.file_manifest ADD COLUMN IF NOT EXISTS {column} {kind}")
     con.execute(REJECTED_ROWS_DDL)

@@ -35,6 +35,22 @@
     end
 {%- endmacro %}
 
+{#-
+  Finding class (SOURCES.md "scanner: findings"; METRICS.md "Finding classes"):
+  vulnerability, misconfiguration, secret or code, any case; blank -> vulnerability.
+  An unrecognised word also counts as vulnerability (the contract's default class, so
+  a mistyped class never leaves the patch metrics); finding_class_reported keeps the
+  word for the data-quality checks.
+-#}
+{% macro normalise_finding_class(finding_class) -%}
+    case {{ normalise_enum(finding_class) }}
+        when 'misconfiguration' then 'misconfiguration'
+        when 'secret' then 'secret'
+        when 'code' then 'code'
+        else 'vulnerability'
+    end
+{%- endmacro %}
+
 {% macro finding_severity_is_known(severity) -%}
     coalesce({{ normalise_enum(severity) }} in (
         'critical', 'high', 'medium', 'low', 'info',

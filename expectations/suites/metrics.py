@@ -13,6 +13,12 @@ from expectations.suites._common import in_set, ordered, required, unique
 
 STATUSES = ["met", "breached", "no_data"]
 GEOGRAPHIES = ["ALL", "AMER", "EMEA", "APAC", "UNKNOWN"]
+# METRICS.md "Six Sigma" and "Finding classes" (configuration_and_code), plus 'all'
+PROCESSES = [
+    "patch_management", "configuration_and_code", "mfa_enforcement", "certificate_management", "backup",
+    "restore_testing", "access_review", "deprovisioning", "training", "incident_detection", "all",
+]
+FINDING_CLASSES = ["vulnerability", "misconfiguration", "secret", "code"]
 
 
 def _rate(gx, column):
@@ -78,6 +84,7 @@ def _dpmo(gx, ctx):
     return [
         *_present(gx, "month", "process", "as_of"),
         _key(gx, "month", "process"),
+        _in_set(gx, "process", PROCESSES),
         expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", "error", column="dpmo", min_value=0, max_value=1_000_000),
         _at_most(gx, "defects", "opportunities"),
     ]
@@ -98,6 +105,7 @@ def _control_chart(gx, ctx):
     return [
         *_present(gx, "month", "process", "chart", "as_of"),
         _key(gx, "month", "process", "chart"),
+        _in_set(gx, "process", [*PROCESSES, "mttd"]),
         _in_set(gx, "chart", ["p", "XmR"]),
         _not_negative(gx, "lcl"),
         _at_most(gx, "lcl", "ucl"),
@@ -144,8 +152,9 @@ def _data_quality(gx, ctx):
 
 def _remediation(gx, ctx):
     return [
-        *_present(gx, "finding_instance_id", "scanner", "asset_id", "first_seen_at", "state", "as_of"),
+        *_present(gx, "finding_instance_id", "scanner", "asset_id", "first_seen_at", "state", "finding_class", "as_of"),
         _key(gx, "finding_instance_id"),
+        _in_set(gx, "finding_class", FINDING_CLASSES),
         _in_set(gx, "state", ["open", "open_past_due", "fixed_in_window", "fixed_late"]),
         _in_set(gx, "severity", ["critical", "high", "medium", "low", "info"]),
         _in_set(gx, "exploited_source", ["scanner", "kev"]),
@@ -193,14 +202,14 @@ SUITES = [
     _table("incident_response_monthly", _incident_response, _CVU, "Durations not negative; resolved and change-induced <= incidents."),
     _table("training_monthly", _training("month"), _CVU, "Rates in [0, 1]; completed, clicked, reported <= their populations."),
     _table("training_quarterly", _training("quarter"), _CVU, "As training_monthly, per quarter."),
-    _table("dpmo_monthly", _dpmo, _CVU, "DPMO in [0, 1e6]; defects <= opportunities."),
+    _table("dpmo_monthly", _dpmo, _CVU, "Process words; DPMO in [0, 1e6]; defects <= opportunities."),
     _table("error_budget_monthly", _error_budget, _CVU, "Dimensions and statuses; consumption not negative; elapsed fraction in [0, 1]."),
     _table("control_chart_monthly", _control_chart, _CVU, "One point per month, process and chart; lcl >= 0 and <= ucl."),
     _table("defect_pareto_monthly", _pareto, _CVU, "Shares in [0, 1]; cumulative share >= share."),
     _table("incident_acknowledgement_monthly", _acknowledgement, _CVU, "Acknowledgement rate in [0, 1]; on-time <= incidents."),
     _table("opex_scorecard", _scorecard, _CVU, "One row per metric and period; period and status words."),
     _table("data_quality_monthly", _data_quality, _CVU, "Scores in [0, 1]; one row per month, family and entity."),
-    _table("vulnerability_remediation", _remediation, _CVU, "One row per finding instance; state, severity and source words; fixed after first seen."),
+    _table("vulnerability_remediation", _remediation, _CVU, "One row per finding instance; state, severity, class and source words; fixed after first seen."),
     _table("vulnerability_ageing", _ageing, _CVU, "Open instances by severity and age bucket; past due and exploited <= open."),
     _table("action_items", _action_items, ("completeness", "validity"), "Category words; every item names its subject."),
 ]

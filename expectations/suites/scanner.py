@@ -11,11 +11,16 @@ SEVERITY_WORDS = [
     "moderate", "important", "informational", "none", "negligible",
 ]
 
+# METRICS.md "Finding classes": blank is vulnerability; another word is a validity defect
+# of the export (staging counts it as vulnerability).
+FINDING_CLASSES = ["vulnerability", "misconfiguration", "secret", "code"]
+
 
 def _findings(gx, ctx):
     return [
         *required(gx, "scan_id", "scanned_at", "scanner", "asset_id"),
         in_set(gx, "severity_reported", SEVERITY_WORDS),
+        in_set(gx, "finding_class_reported", FINDING_CLASSES),
         expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", column="cvss_score", min_value=0, max_value=10),
         unique(gx, "scan_id", "scanner", "asset_id", "vulnerability_id", "package"),
         *timeliness(gx, ctx, "scanner", "scanned_at"),
@@ -58,11 +63,12 @@ SUITES = [
             "staging.stg_scanner__findings",
             "scanned_at",
             # enumerations compare case-insensitively (METRICS.md "Edge rules")
-            "* replace (lower(trim(severity_reported)) as severity_reported)",
+            "* replace (lower(trim(severity_reported)) as severity_reported,"
+            " nullif(lower(trim(finding_class_reported)), '') as finding_class_reported)",
         ),
         build=_findings,
         dimensions=("completeness", "validity", "uniqueness", "timeliness"),
-        description="Findings as scanned: required fields, severity words and CVSS 0-10, one row per key within a scan, timeliness.",
+        description="Findings as scanned: required fields, severity and finding-class words and CVSS 0-10, one row per key within a scan, timeliness.",
     ),
     Suite(
         name="scanner.certificates",

@@ -50,6 +50,12 @@ class ParsedExport:
         default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA)
     )
     notes: list[str] = field(default_factory=list)
+    # Nothing dropped without a word (issue 17): how many records the export held (None:
+    # the format does not count them; then the rows are the records), and the records
+    # that became no row, by reason ("PASS misconfiguration ...": count). The rows made,
+    # per entity and finding class, are counted from `entities` by the loader.
+    records: int | None = None
+    skipped: dict[str, int] = field(default_factory=dict)
 
 
 class ExportFormat:

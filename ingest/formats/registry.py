@@ -7,6 +7,7 @@ import pkgutil
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat
 
 HEAD_BYTES = 64 * 1024
@@ -31,13 +32,28 @@ def all_formats() -> tuple[ExportFormat, ...]:
 
 
 def detect(path: Path, family: str) -> ExportFormat:
-    """The format of `path`, dropped in the landing folder of `family`."""
+    """The format of `path`, dropped in the landing folder of `family`.
+
+    Every format of the family is asked (`ExportFormat.detect`, which decides by parsed
+    structure; ingest/formats/_structure.py parses a JSON document once for all of
+    them); no match or several is refused naming the file and the formats considered.
+    """
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
-    matches = [f for f in all_formats() if family in f.families and f.detect(path, head)]
+    considered = [f for f in all_formats() if family in f.families]
+    try:
+        matches = [f for f in considered if f.detect(path, head)]
+    finally:
+        _structure.forget()  # a parsed document is not kept beyond detection
     if not matches:
-        raise ExportError(f"{path}: not a recognised {family} export (no format matched its content)")
+        raise ExportError(
+            f"{path}: not a recognised {family} export (no format matched its content; "
+            f"formats considered: {', '.join(f.name for f in considered)})"
+        )
     if len(matches) > 1:
         names = ", ".join(f.name for f in matches)
-        raise ExportError(f"{path}: ambiguous export, several formats match: {names}")
+        raise ExportError(
+            f"{path}: ambiguous export, several formats match: {names} "
+            f"(formats considered: {', '.join(f.name for f in considered)})"
+        )
     return matches[0]

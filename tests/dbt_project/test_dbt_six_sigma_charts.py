@@ -21,7 +21,8 @@ DPMO (defects / opportunities):
 | Mar   | access_review           | 1           | 1       | i1 due 03-31, never decided                     |
 | Mar   | incident_detection      | 2           | 1       | INC-1 1 h (on time), INC-3 4 h                  |
 | Apr   | training                | 1           | 1       | as1 due 04-30, not completed                    |
-'all': Jan 1/1, Feb 1/1, Mar 4/7, Apr 1/1, May 0/0.
+'all': Jan 1/1, Feb 1/1, Mar 4/7, Apr 1/1, May 0/0. configuration_and_code has no unit (every
+finding of the fixture is a vulnerability; the classes are tested in test_dbt_finding_classes.py).
 
 Security incidents detected in March (valid): INC-1 (root cause "Process" -> process, MTTD
 1 h), INC-2 (2 h), INC-3 (4 h), INC-4 (no occurred_at, no MTTD), INC-5 (3 h), INC-9 (2 h);
@@ -44,7 +45,7 @@ AS_OF = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)
 JAN, FEB, MAR, APR, MAY = (date(2024, m, 1) for m in range(1, 6))
 Q1, Q2 = date(2024, 1, 1), date(2024, 4, 1)
 PROCESSES = {
-    "patch_management", "mfa_enforcement", "certificate_management", "backup", "restore_testing",
+    "patch_management", "configuration_and_code", "mfa_enforcement", "certificate_management", "backup", "restore_testing",
     "access_review", "deprovisioning", "training", "incident_detection", "all",
 }
 
@@ -76,8 +77,8 @@ def pareto_rows(pareto, month, dimension):
 # ---- control charts ----
 
 def test_one_point_per_month_process_and_chart(charts):
-    # p-charts: the nine processes and 'all' for each of the 5 spine months; XmR: 'mttd'
-    assert len(charts) == 11 * 5
+    # p-charts: the ten processes and 'all' for each of the 5 spine months; XmR: 'mttd'
+    assert len(charts) == 12 * 5
     assert {(p, c) for (_, p, c) in charts} == {(p, "p") for p in PROCESSES} | {("mttd", "XmR")}
     assert {m for (m, _, _) in charts} == {JAN, FEB, MAR, APR, MAY}
 

@@ -55,6 +55,21 @@ def test_the_operational_definitions_are_encoded():
     findings = next(s for s in RAW_SUITES if s.name == "scanner.findings").build(gx, CTX)
     cvss = next(e for e in findings if getattr(e, "column", None) == "cvss_score")
     assert (cvss.min_value, cvss.max_value) == (0, 10)
+    classes = {e.column: set(e.value_set) for e in findings if type(e).__name__ == "ExpectColumnValuesToBeInSet"}
+    assert classes["finding_class_reported"] == {"vulnerability", "misconfiguration", "secret", "code"}
+
+
+def test_metric_suites_know_the_finding_classes_and_the_configuration_and_code_process():
+    by_name = {s.name: s.build(gx, CTX) for s in METRIC_SUITES}
+
+    def value_set(suite, column):
+        [e] = [e for e in by_name[suite] if type(e).__name__ == "ExpectColumnValuesToBeInSet" and e.column == column]
+        return set(e.value_set)
+
+    assert value_set("metrics.vulnerability_remediation", "finding_class") == {
+        "vulnerability", "misconfiguration", "secret", "code"}
+    assert "configuration_and_code" in value_set("metrics.dpmo_monthly", "process")
+    assert {"configuration_and_code", "mttd", "all"} <= value_set("metrics.control_chart_monthly", "process")
 
 
 def test_queries_take_no_values_but_the_as_of_variable():

@@ -8,6 +8,7 @@ import pytest
 
 import ingest.load
 from ingest.load import ingest_landing
+from ingest.formats.registry import all_formats
 
 INCIDENT = {"incident_id": "i1", "category": "security", "severity": "P1",
             "occurred_at": "2024-03-01T10:00:00Z", "detected_at": "2024-03-01T10:20:00Z"}
@@ -83,8 +84,11 @@ def test_file_no_format_recognises_fails_with_the_reason(con, landing, drop, run
 
     report = ingest_landing(con, landing, now=run_at)
 
+    considered = ", ".join(f.name for f in all_formats() if "training" in f.families)
+    assert "knowbe4_training_json" in considered and "canonical_csv" in considered
     assert [(f.file, f.error) for f in report.failed] == [
-        ("training/notes.csv", "training/notes.csv: not a recognised training export (no format matched its content)")
+        ("training/notes.csv", "training/notes.csv: not a recognised training export (no format matched its "
+                               f"content; formats considered: {considered})")
     ]
 
 

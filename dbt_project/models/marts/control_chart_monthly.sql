@@ -1,7 +1,7 @@
 {#-
   Control charts (METRICS.md "Control charts"), one point per month and chart.
 
-  p-chart, for each process of dpmo_monthly (the nine processes and 'all'):
+  p-chart, for each process of dpmo_monthly (the ten processes and 'all'):
     value  p_M = defects / opportunities of month M (NULL without opportunities)
     n      n_M = the month's opportunities
     baseline  the up to 12 latest months before M with opportunities > 0 (M itself

@@ -2,7 +2,9 @@
   Six Sigma DPMO per process and month (METRICS.md "Six Sigma"). Each process
   reads its units from the intermediate model that judges them, so the SLOs and
   DPMO share one definition of every population:
-    patch_management        instances (critical..low) due in the month and by as_of; defect: not fixed by due_at
+    patch_management        vulnerability instances (critical..low) due in the month and by as_of; defect: not fixed by due_at
+    configuration_and_code  misconfiguration, secret or code instance due in the month and by as_of
+                            (METRICS.md "Finding classes"); defect: not fixed by due_at
     mfa_enforcement         privileged active identity per snapshot in the month; defect: no MFA
     certificate_management  production certificate per snapshot in the month; defect: expired at observed_at
     backup                  finished backup job started in the month, 2 opportunities; defects: not
@@ -82,6 +84,15 @@ process_counts as (
            count(*) as units, count(*) filter (where not met_window) as defects
     from finding_instances
     where severity in ('critical', 'high', 'medium', 'low') and is_due and exclusion_reason is null
+        and finding_class = 'vulnerability'
+    group by due_month
+
+    union all
+
+    select due_month, 'configuration_and_code', 1,
+           count(*), count(*) filter (where not met_window)
+    from finding_instances
+    where finding_class in ('misconfiguration', 'secret', 'code') and is_due and exclusion_reason is null
     group by due_month
 
     union all
@@ -149,7 +160,7 @@ process_counts as (
 processes as (
 
     select * from (values
-        ('patch_management', 1), ('mfa_enforcement', 1), ('certificate_management', 1),
+        ('patch_management', 1), ('configuration_and_code', 1), ('mfa_enforcement', 1), ('certificate_management', 1),
         ('backup', 2), ('restore_testing', 1), ('access_review', 1),
         ('deprovisioning', 1), ('training', 1), ('incident_detection', 1)
     ) as t(process, opportunities_per_unit)

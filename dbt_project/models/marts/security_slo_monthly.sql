@@ -1,6 +1,6 @@
 {#-
   The five security SLOs per month (METRICS.md "Security SLOs"). Populations:
-    critical_patch_24h        critical finding instances whose due_at falls in the month and is <= as_of
+    critical_patch_24h        critical vulnerability instances (finding_class vulnerability) whose due_at falls in the month and is <= as_of
     privileged_mfa            each identity snapshot (per directory) taken in the month; the worst one
     expired_certs_production  each certificate snapshot in the month; the one with most expired
     backup_restore_test       finished restore tests started in the month (none with backup data: breached)
@@ -66,6 +66,7 @@ critical_patch as (
         count(*) as denominator
     from finding_instances
     where severity = 'critical'
+        and finding_class = 'vulnerability'
         and is_due
         and exclusion_reason is null
     group by due_month

@@ -8,7 +8,9 @@
 
     finding_past_due        finding instance not fixed by as_of whose due_at < as_of
                             (macro finding_is_past_due_at; int_finding_remediation),
-                            every asset environment. since first_seen_at.
+                            every asset environment and every finding class (the
+                            details name a misconfiguration, secret or code class).
+                            since first_seen_at.
     privileged_without_mfa  active privileged account without MFA in its directory's
                             latest identity snapshot at or before as_of (each directory
                             separately). since = the first snapshot of the current
@@ -114,8 +116,9 @@ findings_past_due as (
         first_seen_at as since,
         due_at,
         format(
-            '{} finding on {} ({}), decision {}, open since {}, due {}',
-            severity, asset_id, coalesce(asset_environment, 'environment unknown'), decision,
+            '{}{} finding on {} ({}), decision {}, open since {}, due {}',
+            -- the class is named for a misconfiguration, secret or code finding
+            severity, coalesce(' ' || nullif(finding_class, 'vulnerability'), ''), asset_id, coalesce(asset_environment, 'environment unknown'), decision,
             strftime(first_seen_at, {{ ts_format }}), strftime(due_at, {{ ts_format }})
         ) as details
     from finding_instances

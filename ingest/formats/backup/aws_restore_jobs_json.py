@@ -32,11 +32,12 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ingest.formats import vendor_values
+from ingest.formats._structure import json_structure
 from ingest.formats.backup.aws_backup_jobs_json import map_state, status_notes
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.iam._json_records import (
-    build_frame, has_key, head_text, json_kind, leftovers, load_json, record_list,
+    build_frame, leftovers, load_json, record_list,
 )
 from ingest.rules import ParseContext
 
@@ -57,7 +58,12 @@ class AwsRestoreJobsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("backup",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return json_kind(head) == "object" and has_key(head_text(head), "RestoreJobs")
+        # By structure: a top-level RestoreJobs list, wherever it comes in the object (a
+        # document that does not parse is claimed from its head, so parse names the break).
+        doc = json_structure(path, head)
+        if doc is None or doc.kind != "object":
+            return False
+        return isinstance(doc.get("RestoreJobs"), list) if doc.parsed else "RestoreJobs" in doc.keys
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         document = load_json(path)

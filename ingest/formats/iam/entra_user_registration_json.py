@@ -28,11 +28,11 @@ from typing import Any, ClassVar
 import polars as pl
 
 from ingest.formats import vendor_values
+from ingest.formats._structure import json_structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.iam._json_records import (
-    add_to_extra, build_frame, file_mtime, has_key, head_text, json_kind, leftovers, load_json,
-    newest_text, record_list,
+    add_to_extra, build_frame, file_mtime, leftovers, load_json, newest_text, record_list,
 )
 from ingest.formats.people import COUNTRY_SOURCE, complete_country
 from ingest.rules import ParseContext
@@ -46,11 +46,22 @@ class EntraUserRegistrationJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("iam",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        if json_kind(head) != "object":
+        # By structure: a Graph collection (`value` list) whose @odata.context names
+        # userRegistrationDetails or whose entries carry isMfaRegistered, keys in any
+        # order; a document that does not parse is claimed from its head's keys.
+        doc = json_structure(path, head)
+        if doc is None or doc.kind != "object":
             return False
-        text = head_text(head)
-        return has_key(text, "value") and (
-            "userRegistrationDetails" in text or has_key(text, "isMfaRegistered")
+        if not doc.parsed:
+            text = doc.head_text
+            return doc.has_key_in_head("value") and (
+                "userRegistrationDetails" in text or doc.has_key_in_head("isMfaRegistered"))
+        value = doc.get("value")
+        if not isinstance(value, list):
+            return False
+        context = doc.get("@odata.context")
+        return (isinstance(context, str) and "userRegistrationDetails" in context) or any(
+            isinstance(item, dict) and "isMfaRegistered" in item for item in value
         )
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:

@@ -43,12 +43,12 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_structure
 from ingest.formats.base import ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
 from ingest.rules import ParseContext
 
-FIRST_KEY_MATCHES = re.compile(r'^\s*\{\s*"matches"\s*:')
 CVE = re.compile(rf"^{f.CVE_PATTERN}$", re.IGNORECASE)
 
 
@@ -57,10 +57,21 @@ class GrypeJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        text = f.head_text(head)
-        return FIRST_KEY_MATCHES.search(text) is not None and (
-            '"matchDetails"' in text or '"descriptor"' in text
-        )
+        # By structure, keys in any order: a top-level `matches` array beside Grype's
+        # `descriptor` (name grype), `source` or `distro`; a document that does not
+        # parse is claimed from `matches` and `matchDetails` in its head (parse names
+        # the break).
+        doc = json_structure(path, head)
+        if doc is None or doc.kind != "object":
+            return False
+        if not doc.parsed:
+            return "matches" in doc.keys and ("matchDetails" in doc.keys or "descriptor" in doc.keys)
+        if not isinstance(doc.get("matches"), list):
+            return False
+        descriptor = doc.get("descriptor")
+        if isinstance(descriptor, dict) and str(descriptor.get("name", "")).lower() == "grype":
+            return True
+        return bool({"source", "distro", "descriptor"} & doc.keys)
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)
@@ -80,7 +91,8 @@ class GrypeJson(ExportFormat):
         findings = _match_frame(matches, path) if matches else None
         frame = f.one_scan_report(findings, "matches", report, path)
         return ParsedExport(
-            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}
+            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)},
+            records=len(matches),
         )
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner.kev_csv import EXTRA_FIELDS, KEV_FIELDS, kev_frame
@@ -42,11 +43,9 @@ class KevJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return (
-            path.suffix.lower() == ".json"
-            and b'"catalogVersion"' in head
-            and b'"vulnerabilities"' in head
-        )
+        # By structure: top-level catalogVersion and vulnerabilities, in any order.
+        doc = json_structure(path, head)
+        return doc is not None and doc.kind == "object" and {"catalogVersion", "vulnerabilities"} <= doc.keys
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         try:

@@ -45,6 +45,7 @@ import polars as pl
 from defusedxml import DefusedXmlException
 
 from ingest.formats import vendor_values
+from ingest.formats._structure import xml_root
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
@@ -68,7 +69,10 @@ class NessusXml(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return f"<{ROOT}" in f.head_text(head)
+        # By structure: the XML root element is NessusClientData_v2 (read up to the
+        # root's start tag through defusedxml).
+        root = xml_root(path, head)
+        return root is not None and root[0] == ROOT
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

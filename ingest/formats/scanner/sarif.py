@@ -1,12 +1,39 @@
-"""SARIF 2.1.0 log from any scanner (CodeQL, Grype, Trivy, OWASP dependency-check...).
+"""SARIF 2.1.0 log from any scanner (CodeQL, Semgrep, gitleaks, Dockle, Grype, Trivy, OWASP dependency-check...).
+
+Structures (cited, not copied): the OASIS SARIF 2.1.0 specification; DefectDojo/django-
+DefectDojo unittests/scans/sarif/ (BSD-3-Clause): gitleaks_7.5.0.sarif (results without
+any rule reference), dockle_0_3_15.sarif (no location, no asset), semgrepowasp-benchmark-
+sample.sarif, codeQL-output.sarif; Semgrep 1.69's rule `properties.security-severity`
+written as a word (issue 17). The in-repo samples follow those shapes.
 
 Counting rule: one row per `runs[].results[]` entry that reports a problem; the
 canonical finding is the key (scanner, asset, vulnerability_id, package), so one
 rule firing at several lines of one file is one finding (lines in `_extra`).
 Results that report no problem are not loaded: `kind` "pass" or "notApplicable",
 and `baselineState` "absent" (present in the baseline, gone now: the snapshot
-closes it). Each run is one scan. A result that names no rule cannot be keyed: it
-is refused (ingest.rejected_rows) rather than loaded as a clean scan.
+closes it). Each run is one scan; a result with several locations is one row (its
+first location). The rule of a result is its `ruleId`, else `rule.id`, else
+`ruleIndex` / `rule.index` into `tool.driver.rules` (or the extension
+`rule.toolComponent.index` names), else the driver rule whose id or name opens the
+result's message (gitleaks 7: "AWS Access Key secret detected"); `_extra.rule_source`
+says which. A result that names no rule by any of these cannot be keyed: it is refused
+(ingest.rejected_rows) rather than loaded as a clean scan.
+
+finding_class, by producer (`tool.driver.name`, lower-cased, containing the word) and rule:
+- secret scanners (gitleaks, trufflehog, detect-secrets, ggshield/gitguardian,
+  talisman, noseyparker, secretlint, kingfisher) -> secret;
+- container and configuration linters (dockle, hadolint, checkov, tfsec, kics,
+  terrascan, kube-linter, kubescape, cfn-lint, cfn_nag, conftest) -> misconfiguration;
+- dependency scanners (grype, dependency-check, osv-scanner, pip-audit, npm audit,
+  govulncheck, snyk open source, retire) -> vulnerability;
+- Trivy by its rule's tags: misconfiguration, secret, else vulnerability;
+- Semgrep: a Supply Chain rule (`ssc-...`) or a rule naming a CVE/GHSA -> vulnerability,
+  a secrets rule (tag secret(s), or `.secrets.` in its id) -> secret, else code;
+- code analysers (codeql, bandit, eslint, flawfinder, spotbugs, njsscan, mobsfscan,
+  gosec, brakeman, sonar, pmd, devskim, bearer, snyk code, psalm, shellcheck,
+  checkmarx, fortify, phpcs, horusec, pylint, clang) -> code;
+- any other producer: vulnerability when its rule names a CVE or GHSA advisory, else
+  code (a static-analysis result, what SARIF is for).
 
 Fields, and what was completed by which rule:
 - scanner: `tool.driver.name`, lower-cased ("codeql", "grype", "dependency-check").
@@ -18,7 +45,10 @@ Fields, and what was completed by which rule:
   artifact location (`locations[0].physicalLocation.artifactLocation.uri`, through
   `run.artifacts[index]` when only the index is given, else `analysisTarget`): the
   run is then a snapshot of the artifacts it names only, and a run without results
-  names nothing (noted, no row). `_extra.asset_id_source` names the rule used.
+  names nothing (noted, no row). Before the per-result location, a run listing
+  exactly one `artifacts[]` entry takes that artifact as its asset. When neither the
+  run nor the result names anything (Dockle), the tool's name is the asset (lower-cased,
+  as the scanner), so the result is kept. `_extra.asset_id_source` names the rule used.
 - scan_id: `automationDetails.guid`, else `automationDetails.id`, else
   `sha256:<hex>` of the file's bytes with `/runs[<n>]` for the run.
 - scanned_at: the first `invocations[].endTimeUtc`, else `startTimeUtc`; none (most
@@ -33,7 +63,10 @@ Fields, and what was completed by which rule:
   the run's, the artifact location; else blank.
 - cvss_score: the first of `security-severity` (GitHub's convention),
   `cvssv3_baseScore`, `cvssv2_score` (dependency-check) in the result's
-  properties, else in the rule's.
+  properties, else in the rule's. A severity word written there ("MEDIUM", Semgrep
+  1.69) is not a score: it is read as the severity (below) when no
+  `properties.severity` word is given, `_extra.severity_source` saying so; another
+  non-numeric text is ignored.
 - severity: a `properties.severity` word of the result or rule; else blank when
   there is a score (derived downstream from CVSS, SOURCES.md, as GitHub does from
   security-severity); else the SARIF level (`level`, the rule's
@@ -52,6 +85,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_structure
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
@@ -64,6 +98,9 @@ CVE = re.compile(f.CVE_PATTERN, re.IGNORECASE)
 # Grype names its SARIF rules "<advisory>-<package>": CVE-2008-0732-geronimo-jms_1.1_spec.
 ADVISORY_THEN_PACKAGE = re.compile(rf"^({f.CVE_PATTERN}|GHSA(?:-[0-9a-z]{{4}}){{3}})-(.+)$", re.IGNORECASE)
 
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+SEVERITY_WORDS = {"critical", "high", "medium", "low", "info", "informational", "none", "moderate",
+                  "important", "negligible"}
 NOT_PROBLEMS = {"kind": ("pass", "notApplicable"), "baselineState": ("absent",)}
 LEVEL_SEVERITY = {"error": "high", "warning": "medium", "note": "low", "none": "info"}
 SCORE_KEYS = ("security-severity", "cvssv3_baseScore", "cvssv2_score")
@@ -76,11 +113,19 @@ class Sarif(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        text = f.head_text(head)
-        return (
-            f.looks_like_json_object(text)
-            and RUNS_KEY.search(text) is not None
-            and (SARIF_SCHEMA.search(text) is not None or SARIF_VERSION.search(text) is not None)
+        # By structure: a top-level `runs` array and a SARIF `$schema` or `version`
+        # 2.1.0, keys in any order; a document that does not parse is claimed from
+        # the same keys in its head (parse names the break).
+        doc = json_structure(path, head)
+        if doc is None or doc.kind != "object":
+            return False
+        if not doc.parsed:
+            text = doc.head_text
+            return RUNS_KEY.search(text) is not None and (
+                SARIF_SCHEMA.search(text) is not None or SARIF_VERSION.search(text) is not None)
+        schema = doc.get("$schema")
+        return isinstance(doc.get("runs"), list) and (
+            doc.get("version") == "2.1.0" or (isinstance(schema, str) and "sarif" in schema.lower())
         )
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
@@ -94,6 +139,7 @@ class Sarif(ExportFormat):
         rows: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []
         notes: list[str] = []
+        skipped_results = 0
         record_number = 0
         for k, run in enumerate(runs):
             where = f"runs[{k}]"
@@ -117,14 +163,9 @@ class Sarif(ExportFormat):
                                     "field": "vulnerability_id", "value": None,
                                     "reason": f"SARIF result {result_where} names no rule"})
                     continue
-                if row["asset_id"] is None:
-                    refused.append({"entity": f.FINDINGS_TABLE, "source_row": record_number,
-                                    "field": "asset_id", "value": None,
-                                    "reason": f"SARIF result {result_where}: the run names no asset "
-                                              "and the result no artifact location"})
-                    continue
                 found += 1
                 rows.append(row)
+            skipped_results += skipped
             if skipped:
                 notes.append(f"{where}: {skipped} result(s) reporting no problem (pass, "
                              "notApplicable, absent) not loaded")
@@ -142,13 +183,16 @@ class Sarif(ExportFormat):
             entities={f.FINDINGS_TABLE: f.finish(frame, path, context) if rows else f.empty_findings()},
             rejected=rejected,
             notes=notes,
+            records=record_number,
+            skipped={"result reporting no problem (kind pass or notApplicable, baselineState absent)":
+                     skipped_results} if skipped_results else {},
         )
 
 
 # Columns of the rows built per result (text unless listed in _frame).
 ROW_COLUMNS = (
     f.RECORD, SOURCE_ROW, "scan_id", "scanned_at", f.SCANNED_AT_SOURCE, "scanner", "tool_version",
-    "asset_id", "asset_id_source", "vulnerability_id", "rule_id", "title", "severity",
+    "asset_id", "asset_id_source", "vulnerability_id", "rule_id", "rule_source", "finding_class", "title", "severity",
     "severity_source", "level", "cvss_score", "package", "location", "start_line",
     "fingerprint", "suppressed", "baseline_state",
 )
@@ -192,6 +236,13 @@ def _run_scan(run: dict, k: int, runs: int, file_id: str, path: Path) -> dict[st
             asset = f.scalar(f.expect_object(chosen, path, f"{where}.originalUriBaseIds").get("uri"),
                              path, f"{where}.originalUriBaseIds.uri")
             asset_source = "originalUriBaseIds" if asset else None
+    if asset is None:
+        artifacts = f.expect_list(run.get("artifacts"), path, f"{where}.artifacts")
+        if len(artifacts) == 1:
+            location = f.expect_object(f.expect_object(artifacts[0], path, f"{where}.artifacts[0]").get("location"),
+                                       path, f"{where}.artifacts[0].location", optional=True)
+            asset = f.scalar(location.get("uri"), path, f"{where}.artifacts[0].location.uri")
+            asset_source = "the run's only artifact" if asset else None
 
     scanned_at, time_source = None, None
     invocations = [
@@ -249,12 +300,36 @@ class _RuleBook:
                 return rules[index]
         return self.by_id.get(rule_id or "", {})
 
+    def by_message(self, text: str | None) -> dict:
+        """The driver rule whose id or name opens the message (gitleaks 7 writes no rule
+        reference: "AWS Access Key secret detected" is rule "AWS Access Key"); the
+        longest such id or name wins; none -> {}."""
+        if not text:
+            return {}
+        opening = text.strip().lower()
+        best: tuple[int, dict] = (0, {})
+        for rule in self.by_component[0] if self.by_component else []:
+            for key in ("id", "name"):
+                label = rule.get(key)
+                if isinstance(label, str) and label.strip() and opening.startswith(label.strip().lower()):
+                    if len(label.strip()) > best[0]:
+                        best = (len(label.strip()), rule)
+        return best[1]
+
 
 def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, path: Path,
                 where: str) -> dict[str, Any]:
     reference = result.get("rule") if isinstance(result.get("rule"), dict) else {}
     rule_id = f.scalar(result.get("ruleId") or reference.get("id"), path, f"{where}.ruleId")
+    rule_source = ("ruleId" if result.get("ruleId") else "rule.id") if rule_id else None
     rule = rules.find(result, rule_id)
+    message = f.expect_object(result.get("message"), path, f"{where}.message", optional=True)
+    message_text = f.scalar(message.get("text"), path, f"{where}.message.text")
+    if not rule_id and rule:
+        rule_source = "ruleIndex" if "ruleIndex" in result else "rule.index"
+    if not rule_id and not rule:
+        rule = rules.by_message(message_text)
+        rule_source = "message names a tool.driver rule" if rule else None
     rule_id = rule_id or f.scalar(rule.get("id"), path, f"{where} rule id")
     properties = f.expect_object(result.get("properties"), path, f"{where}.properties", optional=True)
     rule_properties = f.expect_object(rule.get("properties"), path, f"{where} rule properties", optional=True)
@@ -263,6 +338,10 @@ def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, pat
     asset_id, asset_source = scan["asset_id"], scan["asset_id_source"]
     if asset_id is None and location:
         asset_id, asset_source = location, "result artifact location"
+    if asset_id is None:
+        # nothing in the run or the result names what was scanned (Dockle's SARIF): the
+        # tool's name stands for it, so the result is kept, marked
+        asset_id, asset_source = scan["scanner"], "tool.driver.name (no asset named)"
 
     advisory = ADVISORY_THEN_PACKAGE.match(rule_id or "")
     vulnerability_id = (
@@ -278,11 +357,19 @@ def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, pat
     if package is None and scan["asset_id"] is not None:
         package = location
 
-    cvss = None
+    cvss, score_word = None, None
     for owner, owner_where in ((properties, f"{where}.properties"), (rule_properties, f"{where} rule properties")):
         for key in SCORE_KEYS:
-            if cvss is None and owner.get(key) is not None:
-                cvss = f.number(owner.get(key), path, f"{owner_where}.{key}")
+            value = owner.get(key)
+            if cvss is not None or value is None:
+                continue
+            if isinstance(value, str) and not NUMBER.match(value.strip()):
+                # a severity word where a score was expected (Semgrep 1.69 writes
+                # security-severity "MEDIUM"): read as the word, marked
+                if value.strip().lower() in SEVERITY_WORDS and score_word is None:
+                    score_word = (value.strip(), f"{'result' if owner is properties else 'rule'} properties.{key}")
+                continue
+            cvss = f.number(value, path, f"{owner_where}.{key}")
     level = result.get("level") or f.expect_object(
         rule.get("defaultConfiguration"), path, f"{where} rule defaultConfiguration", optional=True
     ).get("level") or "warning"
@@ -290,13 +377,13 @@ def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, pat
     severity_word = _first_text(properties, ("severity",)) or _first_text(rule_properties, ("severity",))
     if severity_word:
         severity, severity_source = severity_word, "properties.severity"
+    elif cvss is None and score_word is not None:
+        severity, severity_source = score_word[0], f"{score_word[1]} (a word, not a score)"
     elif cvss is not None:
         severity, severity_source = None, "cvss_score"
     else:
         severity, severity_source = LEVEL_SEVERITY.get(level or "", level), "level"
 
-    message = f.expect_object(result.get("message"), path, f"{where}.message", optional=True)
-    message_text = f.scalar(message.get("text"), path, f"{where}.message.text")
     short = f.expect_object(rule.get("shortDescription"), path, f"{where} rule shortDescription", optional=True)
     title = (
         f.scalar(short.get("text"), path, f"{where} rule shortDescription.text")
@@ -315,6 +402,8 @@ def _result_row(result: dict, rules: _RuleBook, artifacts: list, scan: dict, pat
         "asset_id_source": asset_source,
         "vulnerability_id": vulnerability_id,
         "rule_id": rule_id,
+        "rule_source": rule_source,
+        "finding_class": _finding_class(scan["scanner"], rule_id, vulnerability_id, rule_properties),
         "title": title,
         "severity": severity,
         "severity_source": severity_source,
@@ -379,3 +468,48 @@ def _first_text(owner: dict, keys: tuple[str, ...]) -> str | None:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
             return str(value).strip()
     return None
+
+
+# finding_class by producer (tool.driver.name, lower-cased; a name containing the word
+# counts) and rule: METRICS.md "Finding classes". Documented in the module docstring.
+SECRET_SCANNERS = ("gitleaks", "trufflehog", "detect-secrets", "detect_secrets", "ggshield", "gitguardian",
+                   "talisman", "noseyparker", "nosey parker", "secretlint", "kingfisher")
+CONFIG_LINTERS = ("dockle", "hadolint", "checkov", "tfsec", "kics", "terrascan", "kube-linter", "kubescape",
+                  "cfn-lint", "cfn_nag", "trivy-config", "conftest")
+DEPENDENCY_SCANNERS = ("grype", "dependency-check", "dependency check", "osv-scanner", "osv scanner",
+                       "pip-audit", "npm audit", "govulncheck", "snyk open source", "retire")
+CODE_ANALYSERS = ("codeql", "semgrep", "bandit", "eslint", "flawfinder", "spotbugs", "njsscan", "mobsfscan",
+                  "gosec", "brakeman", "sonar", "pmd", "devskim", "bearer", "snykcode", "snyk code", "psalm",
+                  "shellcheck", "checkmarx", "fortify", "phpcs", "horusec", "pylint", "clang")
+RULE_TAG_CLASSES = {"secret": "secret", "secrets": "secret", "misconfiguration": "misconfiguration",
+                    "vulnerability": "vulnerability"}
+
+
+def _finding_class(scanner: str | None, rule_id: str | None, vulnerability_id: str | None,
+                   rule_properties: dict) -> str:
+    name = (scanner or "").lower()
+    tags = rule_properties.get("tags") if isinstance(rule_properties.get("tags"), list) else []
+    tag_words = {str(t).strip().lower() for t in tags}
+    advisory = bool(vulnerability_id and (CVE.search(vulnerability_id) or vulnerability_id.upper().startswith("GHSA-")))
+    if any(word in name for word in SECRET_SCANNERS):
+        return "secret"
+    if any(word in name for word in CONFIG_LINTERS):
+        return "misconfiguration"
+    if any(word in name for word in DEPENDENCY_SCANNERS):
+        return "vulnerability"
+    if "trivy" in name:
+        # Trivy tags its SARIF rules with what they are
+        return next((RULE_TAG_CLASSES[t] for t in ("misconfiguration", "secret", "vulnerability") if t in tag_words),
+                    "vulnerability")
+    if "semgrep" in name:
+        rule = (rule_id or "").lower()
+        if rule.startswith("ssc-") or advisory:
+            return "vulnerability"  # Semgrep Supply Chain: a dependency advisory
+        if "secret" in tag_words or "secrets" in tag_words or ".secrets." in rule:
+            return "secret"
+        return "code"
+    if any(word in name for word in CODE_ANALYSERS):
+        return "code"
+    # any other producer: a rule naming a CVE or GHSA advisory is a vulnerability, else a
+    # static-analysis result (what SARIF is for)
+    return "vulnerability" if advisory else "code"

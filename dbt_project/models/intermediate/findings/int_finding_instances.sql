@@ -15,9 +15,11 @@
   and is open when neither exists at as_of. A key that reappears after being fixed
   is a new instance with a new clock. Severity, CVSS and the exploited flag are
   those of the instance's first row (first scan; within a scan the first file and
-  row). Gaps and islands with window functions: no keys x scans product.
+  row), and so is its finding_class (METRICS.md "Finding classes": vulnerability,
+  misconfiguration, secret or code; the class is not part of the key). Gaps and islands with window functions: no keys x scans product.
 
-  Exploited in the wild: the first row's scanner flag (blank = false), or the
+  Exploited in the wild: the first row's scanner flag (blank = false; for a
+  vulnerability only: another class is exploited only through the catalogue), or the
   known-exploited catalogue (int_kev_catalog, joined on the upper-cased
   vulnerability_id) listing the CVE at or before first_seen_at: exploited from the
   start, exploited_source 'kev' (the scanner's own flag wins the source when both
@@ -60,6 +62,7 @@ finding_rows as (
         case when findings.fixed_at <= {{ as_of() }} then findings.fixed_at end as fixed_at_reported,
         {
             'asset_environment': findings.asset_environment,
+            'finding_class': findings.finding_class,
             'title': findings.title,
             'severity': findings.severity,
             'cvss_score': findings.cvss_score,
@@ -166,7 +169,11 @@ exploitation as (
     select
         closed.*,
         kev.date_added as kev_date_added,
-        coalesce(closed.first_row.exploited_in_wild, false) as scanner_exploited,
+        -- a misconfiguration, secret or code finding is exploited only through the
+        -- catalogue (METRICS.md "Finding classes"): the scanner's flag counts for
+        -- vulnerabilities
+        coalesce(closed.first_row.exploited_in_wild, false)
+            and closed.first_row.finding_class = 'vulnerability' as scanner_exploited,
         coalesce(kev.date_added <= closed.first_seen_at, false) as kev_exploited
     from closed
     left join kev
@@ -183,6 +190,7 @@ final as (
         scanner,
         asset_id,
         first_row.asset_environment as asset_environment,
+        first_row.finding_class as finding_class,
         vulnerability_id,
         package,
         first_row.title as title,

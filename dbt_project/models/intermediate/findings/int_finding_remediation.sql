@@ -24,6 +24,9 @@
   decision column keeps the decision at first_seen_at. A listing at or after the fix
   changes nothing.
 
+  Every finding class gets the same matrix and due dates (METRICS.md "Finding
+  classes"); the patch metrics keep finding_class = 'vulnerability' downstream.
+
   EPSS (int_epss_latest, the latest score at or before as_of) is carried as its own
   columns and changes neither exploited_in_wild nor the decision.
 -#}
@@ -135,6 +138,7 @@ final as (
         scanner,
         asset_id,
         asset_environment,
+        finding_class,
         vulnerability_id,
         package,
         title,

@@ -19,7 +19,9 @@ renamed as (
         exploited_in_wild,
         package,
         fixed_at,
+        {{ normalise_finding_class('finding_class') }} as finding_class,
         severity as severity_reported,
+        finding_class as finding_class_reported,
         not {{ finding_severity_is_known('severity') }} as severity_from_cvss,
         {{ lineage_columns() }}
     from source

@@ -31,7 +31,8 @@ def test_trivy_and_grype_files_land_in_raw_findings(con, landing, run_at):
 
     assert [(f.file, f.status, f.format, f.rows_loaded, f.rows_rejected) for f in report.files] == [
         ("scanner/grype-shop.json", "loaded", "grype_json", {"findings": 1}, 0),
-        ("scanner/trivy-billing.json", "loaded", "trivy_json", {"findings": 6}, 0),
+        # 6 vulnerabilities and 1 failed misconfiguration
+        ("scanner/trivy-billing.json", "loaded", "trivy_json", {"findings": 7}, 0),
         ("scanner/trivy-shop-clean.json", "loaded", "trivy_json", {"findings": 1}, 0),
     ]
     rows = con.execute(

@@ -158,3 +158,24 @@ def test_a_match_without_vulnerability_names_the_record(tmp_path):
 
     with pytest.raises(ExportError, match=r"matches\[0\]\.vulnerability: expected a JSON object, found null"):
         parsed(GRYPE, path)
+
+
+def test_report_whose_first_key_is_descriptor_is_recognised_by_structure():
+    # Grype writes its keys in any order (0.9x opens with descriptor): detection reads the
+    # parsed top-level keys, not the first bytes
+    from ingest.formats import registry
+
+    path = fixture(FOLDER, "descriptor_first.json")
+    assert registry.detect(path, "scanner").name == "grype_json"
+    (row,) = rows(GRYPE, path)
+    assert (row["vulnerability_id"], row["package"], row["severity"], row["cvss_score"]) == (
+        "CVE-2023-5363", "libcrypto3", "High", "7.5")
+    assert (row["asset_id"], row["scanned_at"]) == ("registry.example.com/shop/api:1.4.2", "2024-03-06T08:15:00Z")
+    assert row["_extra"]["scanned_at_source"] == "descriptor.timestamp"
+
+
+def test_json_without_grype_structure_is_not_claimed(tmp_path):
+    # a top-level matches key alone (no descriptor, source or distro) is not a Grype report
+    path = tmp_path / "other.json"
+    path.write_text('{"matches": [], "query": "x"}')
+    assert not GRYPE.detect(path, path.read_bytes())

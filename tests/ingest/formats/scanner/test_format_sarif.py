@@ -33,6 +33,7 @@ def test_real_codeql_log():
 
     assert len(found) == 72
     assert {row["scanner"] for row in found} == {"codeql"}
+    assert {row["finding_class"] for row in found} == {"code"}  # a code analyser
     # no security-severity: the rules' default levels (note 57, error 11, warning 4)
     assert severities(found) == {"low": 57, "high": 11, "medium": 4}
     assert {row["_extra"]["severity_source"] for row in found} == {"level"}
@@ -53,6 +54,7 @@ def test_real_dependency_check_log():
 
     assert len(found) == 13
     assert {row["scanner"] for row in found} == {"dependency-check"}
+    assert {row["finding_class"] for row in found} == {"vulnerability"}  # a dependency scanner
     # RetireJS results carry a severity word; NVD ones a score (severity derived downstream)
     assert severities(found) == {"low": 1, "medium": 3, None: 9}
     jquery = by_vulnerability(found, "CVE-2015-9251")
@@ -66,6 +68,7 @@ def test_real_grype_log():
 
     assert len(found) == 22
     assert {row["scanner"] for row in found} == {"grype"}
+    assert {row["finding_class"] for row in found} == {"vulnerability"}
     geronimo = by_vulnerability(found, "CVE-2008-0732")
     assert len(geronimo) == 6
     assert {row["cvss_score"] for row in geronimo} == {"2.1"}
@@ -182,3 +185,76 @@ def test_other_sarif_versions_are_refused(tmp_path):
 
     with pytest.raises(ExportError, match="SARIF version '1.0.0' is not supported"):
         parsed(SARIF, path)
+
+
+# --- producers' conventions and finding classes (issue 17) ----------------------------------
+
+
+def test_semgrep_security_severity_word_is_read_as_the_word(tmp_path):
+    path = copy_with_mtime(fixture(FOLDER, "semgrep_severity_word.sarif"), tmp_path)
+    sql, evaluation = rows(SARIF, path)
+
+    # security-severity "MEDIUM" is a word, not a score: the severity, marked; no CVSS
+    assert (sql["vulnerability_id"], sql["severity"], sql["cvss_score"], sql["finding_class"]) == (
+        "python.flask.security.injection.tainted-sql-string.tainted-sql-string", "MEDIUM", None, "code")
+    assert sql["_extra"]["severity_source"] == "rule properties.security-severity (a word, not a score)"
+    # a code finding rated 9.1: severity left to the CVSS rule downstream (critical), class code
+    assert (evaluation["cvss_score"], evaluation["severity"], evaluation["finding_class"]) == ("9.1", None, "code")
+    # the run's only originalUriBaseIds entry is the asset; the file is the package
+    assert {(r["scanner"], r["asset_id"], r["_extra"]["asset_id_source"]) for r in (sql, evaluation)} == {
+        ("semgrep oss", "https://git.example.com/shop/api/", "originalUriBaseIds")}
+    assert (sql["package"], evaluation["package"]) == ("app/views.py", "app/tools.py")
+    assert sql["scanned_at"] == MTIME_ISO
+
+
+def test_gitleaks_results_take_their_rule_from_the_index_or_the_message():
+    first, second = rows(SARIF, fixture(FOLDER, "gitleaks_rule_by_index_and_message.sarif"))
+
+    # no rule reference: the driver rule whose name opens the message ("AWS Access Key", not "AWS Secret Key")
+    assert (first["vulnerability_id"], first["_extra"]["rule_source"], first["asset_id"], first["package"]) == (
+        "AWS Access Key", "message names a tool.driver rule", "deploy/settings.env", None)
+    # ruleIndex 2 into tool.driver.rules
+    assert (second["vulnerability_id"], second["_extra"]["rule_source"], second["asset_id"]) == (
+        "Github Personal Access Token", "ruleIndex", "scripts/release.sh")
+    assert {(r["scanner"], r["finding_class"], r["severity"]) for r in (first, second)} == {
+        ("gitleaks", "secret", "medium")}
+    # the offending secret in the result's properties is not kept
+    assert "AKIAIOSFODNN7EXAMPLE" not in str(first["_extra"])
+
+
+def test_dockle_run_without_asset_is_kept_under_the_tool_name():
+    found = rows(SARIF, fixture(FOLDER, "dockle_no_asset.sarif"))
+
+    assert [(r["asset_id"], r["vulnerability_id"], r["severity"], r["finding_class"]) for r in found] == [
+        ("dockle", "CIS-DI-0010", "high", "misconfiguration"),
+        ("dockle", "CIS-DI-0006", "low", "misconfiguration"),
+    ]
+    assert {r["_extra"]["asset_id_source"] for r in found} == {"tool.driver.name (no asset named)"}
+
+
+@pytest.mark.parametrize("tool,rule_id,vulnerability_id,tags,expected", [
+    ("gitleaks", "aws-access-token", "aws-access-token", [], "secret"),
+    ("TruffleHog", "AWS", "AWS", [], "secret"),
+    ("detect-secrets", "Base64HighEntropyString", "Base64HighEntropyString", [], "secret"),
+    ("CodeQL", "py/sql-injection", "py/sql-injection", ["security"], "code"),
+    ("Semgrep OSS", "python.lang.security.audit.eval-detected", "python.lang.security.audit.eval-detected", [], "code"),
+    ("Semgrep", "ssc-1f2e", "CVE-2022-42003", [], "vulnerability"),
+    ("Semgrep", "generic.secrets.security.detected-aws-access-key", "generic.secrets.security.detected-aws-access-key",
+     [], "secret"),
+    ("hadolint", "DL3008", "DL3008", [], "misconfiguration"),
+    ("Checkov", "CKV_AWS_20", "CKV_AWS_20", [], "misconfiguration"),
+    ("tfsec", "aws-s3-enable-bucket-encryption", "aws-s3-enable-bucket-encryption", [], "misconfiguration"),
+    ("KICS", "a227ec01", "a227ec01", [], "misconfiguration"),
+    ("Grype", "CVE-2023-5363-libcrypto3", "CVE-2023-5363", [], "vulnerability"),
+    ("dependency-check", "CVE-2020-11022", "CVE-2020-11022", [], "vulnerability"),
+    ("osv-scanner", "GHSA-57j2-w4cx-62h2", "GHSA-57j2-w4cx-62h2", [], "vulnerability"),
+    ("Trivy", "CVE-2023-5363", "CVE-2023-5363", ["vulnerability", "security", "HIGH"], "vulnerability"),
+    ("Trivy", "AVD-DS-0002", "AVD-DS-0002", ["misconfiguration", "dockerfile", "HIGH"], "misconfiguration"),
+    ("Trivy", "aws-access-key-id", "aws-access-key-id", ["secret", "security", "CRITICAL"], "secret"),
+    ("Some Analyzer", "R001", "R001", [], "code"),
+    ("Some Scanner", "CVE-2024-1234", "CVE-2024-1234", [], "vulnerability"),
+])
+def test_finding_class_by_producer_and_rule(tool, rule_id, vulnerability_id, tags, expected):
+    from ingest.formats.scanner.sarif import _finding_class
+
+    assert _finding_class(tool.lower(), rule_id, vulnerability_id, {"tags": tags}) == expected

@@ -7,9 +7,11 @@ under samples/trivy-json/ for the cases and quirks.
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
+from ingest.formats import registry
 from ingest.formats.base import ExportError
 from ingest.formats.scanner.trivy_json import TrivyJson
 from tests.ingest.formats.scanner.findings_support import (
@@ -149,8 +151,14 @@ def test_many_findings_one_row_per_vulnerability_entry():
     result = parsed(TRIVY, fixture(FOLDER, "many_findings.json"))
     found = rows(TRIVY, fixture(FOLDER, "many_findings.json"))
 
-    # 3 + 0 (Vulnerabilities null) + 2 + 1: the same CVE in two jars is two rows, one key
-    assert [row["_source_row"] for row in found] == [1, 2, 3, 4, 5, 6]
+    # 3 + 0 (Vulnerabilities null) + 2 + 1 vulnerabilities, then the failed misconfiguration:
+    # the same CVE in two jars is two rows, one key
+    assert [row["_source_row"] for row in found] == [1, 2, 3, 4, 5, 6, 7]
+    assert [row["finding_class"] for row in found] == ["vulnerability"] * 6 + ["misconfiguration"]
+    found, (misconfiguration,) = found[:6], found[6:]
+    assert (misconfiguration["vulnerability_id"], misconfiguration["severity"], misconfiguration["title"]) == (
+        "DS002", "HIGH", "Image user should not be 'root'")
+    assert misconfiguration["cvss_score"] is None
     assert severities(found) == {"CRITICAL": 1, "HIGH": 3, "LOW": 1, "UNKNOWN": 1}
     jackson = by_vulnerability(found, "CVE-2022-42003")
     assert [row["_extra"]["pkg_path"] for row in jackson] == [
@@ -172,7 +180,7 @@ def test_many_findings_one_row_per_vulnerability_entry():
     assert {(row["asset_environment"], row["_extra"]["asset_environment_source"]) for row in found} == {
         ("production", "name_pattern")
     }
-    assert result.notes == ["1 misconfigurations not loaded (vulnerability findings only)"]
+    assert (result.records, result.skipped, result.notes) == (7, {}, [])
 
 
 def test_null_vulnerabilities_everywhere_is_a_clean_scan():
@@ -227,3 +235,91 @@ def test_another_schema_version_is_refused(tmp_path):
 
     with pytest.raises(ExportError, match="SchemaVersion 1 is not a Trivy schema v2 report"):
         parsed(TRIVY, path)
+
+
+# --- misconfigurations, secrets, Kubernetes and legacy reports (issue 17) -------------------
+
+
+def test_misconfigurations_and_secrets_are_findings_of_their_class():
+    path = fixture(FOLDER, "misconfigurations_and_secrets.json")
+    result = parsed(TRIVY, path)
+    found = rows(TRIVY, path)
+
+    # 1 vulnerability, 1 failed check, 2 secrets; PASS and EXCEPTION checks and the licence are skipped
+    assert [(r["_source_row"], r["finding_class"], r["vulnerability_id"], r["package"], r["severity"]) for r in found] == [
+        (1, "vulnerability", "CVE-2021-33503", "urllib3", "HIGH"),
+        (2, "misconfiguration", "DS002", "Dockerfile", "HIGH"),
+        (3, "secret", "github-pat", "Dockerfile", "CRITICAL"),
+        (4, "secret", "aws-access-key-id", "config/settings.py", "CRITICAL"),
+    ]
+    assert {(r["asset_id"], r["scanned_at"], r["scanner"]) for r in found} == {
+        ("shop-api", "2024-03-08T09:00:00Z", "trivy")}
+    vulnerability, misconfiguration, github, aws = found
+    assert vulnerability["cvss_score"] == "7.5"
+    assert misconfiguration["title"] == "Image user should not be 'root'"
+    assert misconfiguration["_extra"]["avd_id"] == "AVD-DS-0002"
+    assert misconfiguration["_extra"]["record"] == "Results[1].Misconfigurations[0]"
+    assert (github["title"], github["_extra"]["secret_category"], github["_extra"]["start_line"]) == (
+        "GitHub Personal Access Token", "GitHub", "24")
+    assert "Match" not in json.dumps(github["_extra"]) and "GITHUB_PAT" not in json.dumps(github["_extra"])
+    assert aws["_extra"]["record"] == "Results[3].Secrets[0]"
+    assert result.records == 7
+    assert result.skipped == {
+        "PASS misconfiguration (a check that did not fail is not a finding)": 1,
+        "EXCEPTION misconfiguration (a check that did not fail is not a finding)": 1,
+        "licence finding (not a security finding class)": 1,
+    }
+
+
+def test_kubernetes_report_one_asset_per_resource(tmp_path):
+    path = copy_with_mtime(fixture(FOLDER, "k8s_resources.json"), tmp_path)
+    assert registry.detect(path, "scanner").name == "trivy_json"
+    found = rows(TRIVY, path)
+
+    assert [(r["asset_id"], r["finding_class"], r["vulnerability_id"], r["package"], r["severity"], r["_source_row"])
+            for r in found] == [
+        ("prod-eu-1:shop/Deployment/api", "vulnerability", "CVE-2023-5363", "libcrypto3", "HIGH", 1),
+        ("prod-eu-1:shop/Deployment/api", "misconfiguration", "KSV001", "Deployment/api", "MEDIUM", 2),
+        ("prod-eu-1:ClusterRoleBinding/cluster-admin", "misconfiguration", "KSV111",
+         "ClusterRoleBinding/cluster-admin", "LOW", 3),
+        # a resource without findings was scanned clean
+        ("prod-eu-1:shop/Service/api", None, None, None, None, 0),
+    ]
+    # one scan (no ReportID: the file's hash), no CreatedAt: the file time, marked
+    assert {r["scan_id"] for r in found} == {"sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert {(r["scanned_at"], r["_extra"]["scanned_at_source"]) for r in found} == {(MTIME_ISO, "fallback_file_mtime")}
+    assert {r["_extra"]["cluster_name"] for r in found} == {"prod-eu-1"}
+    assert found[1]["_extra"]["start_line"] == "120"
+    assert found[0]["cvss_score"] == "7.5"
+
+
+def test_kubernetes_report_of_resource_lists_merges_a_resource_listed_twice():
+    found = rows(TRIVY, fixture(FOLDER, "k8s_resource_lists.json"))
+
+    asset = "arn:aws:eks:eu-west-1:111122223333:cluster/staging:default/Deployment/redis-follower"
+    assert [(r["asset_id"], r["finding_class"], r["vulnerability_id"], r["package"], r["cvss_score"]) for r in found] == [
+        (asset, "vulnerability", "CVE-2020-27350", "apt", "5.7"),
+        (asset, "misconfiguration", "KSV012", "Deployment/redis-follower", None),
+    ]
+    assert found[1]["_extra"]["record"] == "Misconfigurations[0].Results[0].Misconfigurations[0]"
+
+
+def test_legacy_top_level_array(tmp_path):
+    path = copy_with_mtime(fixture(FOLDER, "legacy_array.json"), tmp_path)
+    assert registry.detect(path, "scanner").name == "trivy_json"
+    found = rows(TRIVY, path)
+
+    assert [(r["vulnerability_id"], r["package"], r["severity"], r["finding_class"]) for r in found] == [
+        ("CVE-2019-14697", "musl", "CRITICAL", "vulnerability"),
+        ("CVE-2019-1549", "openssl", "MEDIUM", "vulnerability"),
+    ]
+    assert {(r["asset_id"], r["_extra"]["asset_id_source"]) for r in found} == {
+        ("registry.example.com/shop/worker:2.0.1", "[0].Target")}
+    assert {(r["scanned_at"], r["_extra"]["scanned_at_source"]) for r in found} == {(MTIME_ISO, "fallback_file_mtime")}
+    assert found[0]["_extra"]["record"] == "[0].Vulnerabilities[0]"
+
+
+def test_a_json_list_of_other_records_is_not_a_legacy_report(tmp_path):
+    path = tmp_path / "list.json"
+    path.write_text('[{"name": "x", "Type": "y"}]')
+    assert not TRIVY.detect(path, path.read_bytes())
