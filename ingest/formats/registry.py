@@ -10,7 +10,7 @@ from pathlib import Path
 from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat
 
-HEAD_BYTES = 64 * 1024
+HEAD_BYTES = _structure.HEAD_BYTES  # a shorter head is the whole file
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +36,8 @@ def detect(path: Path, family: str) -> ExportFormat:
 
     Every format of the family is asked (`ExportFormat.detect`, which decides by parsed
     structure; ingest/formats/_structure.py parses a JSON document once for all of
-    them); no match or several is refused naming the file and the formats considered.
+    them, and its `forget()` drops every parse it cached); no match or several is
+    refused naming the file and the formats considered.
     """
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
@@ -44,7 +45,7 @@ def detect(path: Path, family: str) -> ExportFormat:
     try:
         matches = [f for f in considered if f.detect(path, head)]
     finally:
-        _structure.forget()  # a parsed document is not kept beyond detection
+        _structure.forget()  # no parsed document is kept beyond detection
     if not matches:
         raise ExportError(
             f"{path}: not a recognised {family} export (no format matched its content; "

@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from ingest.formats._documents import first_record
+from ingest.formats._structure import first_record
 from ingest.formats.base import ExportError
 from ingest.formats.iam._json_records import load_json, record_list
 

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ingest.formats import _documents, vendor_values
+from ingest.formats import _structure, vendor_values
 from ingest.formats.base import REJECTED_SCHEMA, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.iam._json_records import add_to_extra, as_text, build_frame, dig, leftovers
@@ -56,7 +56,7 @@ class OpsgenieAlertsJson(ExportFormat):
 
     def detect(self, path: Path, head: bytes) -> bool:
         # An empty list is claimed here (the incidents format declines it): it loads nothing.
-        return og.list_kind(_documents.document(path, head)) in ("alerts", "empty")
+        return og.list_kind(_structure.json_document(path, head)) in ("alerts", "empty")
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         context = context or ParseContext()

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ingest.formats import _documents, vendor_values
+from ingest.formats import _structure, vendor_values
 from ingest.formats.base import REJECTED_SCHEMA, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.iam._json_records import as_text, build_frame, leftovers
@@ -48,7 +48,7 @@ class OpsgenieIncidentsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("incident",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return og.list_kind(_documents.document(path, head)) == "incidents"
+        return og.list_kind(_structure.json_document(path, head)) == "incidents"
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         context = context or ParseContext()

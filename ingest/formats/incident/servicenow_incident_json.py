@@ -44,7 +44,7 @@ from typing import Any, ClassVar
 
 import polars as pl
 
-from ingest.formats import _documents, vendor_values
+from ingest.formats import _structure, vendor_values
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.iam._json_records import as_text, build_frame, load_json
@@ -98,14 +98,14 @@ class ServiceNowIncidentJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("incident",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        document = _documents.document(path, head)
+        document = _structure.json_document(path, head)
         if not isinstance(document, dict) or set(document) - {"result"}:
             return False
         result = document.get("result")
         if isinstance(result, dict):
             return _looks_like_incident(result)
         if isinstance(result, list):
-            first = _documents.first_record(result)
+            first = _structure.first_record(result)
             return first is not None and _looks_like_incident(first) or result == []
         return False
 

@@ -33,6 +33,9 @@ import polars as pl
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
 
+# sslyze and SSL Labs files larger than this are not parsed for detection
+# (`_structure.json_document`), so none of their formats claims them.
+DETECT_MAX_BYTES = 50 * 1024 * 1024
 MISCONFIGURATION = "misconfiguration"
 VULNERABILITY = "vulnerability"
 

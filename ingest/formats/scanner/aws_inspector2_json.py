@@ -37,7 +37,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -57,7 +57,7 @@ def _is_inspector_finding(record: Any) -> bool:
 def _inspector_list(document: Any) -> bool:
     if not isinstance(document, dict) or not isinstance(document.get("findings"), list):
         return False
-    first = _documents.first_record(document["findings"])
+    first = _structure.first_record(document["findings"])
     return _is_inspector_finding(first) or (document["findings"] == [] and set(document) <= {"findings", "nextToken"})
 
 
@@ -66,7 +66,7 @@ class AwsInspector2Json(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _inspector_list(_documents.document(path, head))
+        return _inspector_list(_structure.json_document(path, head))
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

@@ -42,7 +42,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -61,10 +61,10 @@ def _is_asff(record: Any) -> bool:
 def _findings_of(document: Any) -> list | None:
     for key in ("Findings", "findings"):  # the CLI writes Findings; some exporters lower-case it
         if isinstance(document, dict) and isinstance(document.get(key), list):
-            first = _documents.first_record(document[key])
+            first = _structure.first_record(document[key])
             if _is_asff(first) or (document[key] == [] and set(document) <= {"Findings", "NextToken"}):
                 return document[key]
-    if isinstance(document, list) and _is_asff(_documents.first_record(document)):
+    if isinstance(document, list) and _is_asff(_structure.first_record(document)):
         return document
     return None
 
@@ -74,7 +74,7 @@ class AwsSecurityHubAsffJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _findings_of(_documents.document(path, head)) is not None
+        return _findings_of(_structure.json_document(path, head)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

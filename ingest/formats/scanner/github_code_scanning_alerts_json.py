@@ -31,7 +31,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -61,13 +61,13 @@ class GithubCodeScanningAlertsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        document = _documents.document(path, head)
-        return isinstance(document, list) and _is_alert(_documents.first_record(document))
+        document = _structure.json_document(path, head)
+        return isinstance(document, list) and _is_alert(_structure.first_record(document))
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)
         document = f.load_json(path, data)
-        if not (isinstance(document, list) and _is_alert(_documents.first_record(document))):
+        if not (isinstance(document, list) and _is_alert(_structure.first_record(document))):
             raise ExportError(f"{path}: not a code-scanning alerts list (an array of alerts with rule and tool)")
         rows, dismissed = [], 0
         for i, alert in enumerate(document):

@@ -33,7 +33,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -69,7 +69,7 @@ def _graphql_repositories(document: Any) -> list[dict] | None:
 
 
 def _shape(document: Any) -> str | None:
-    if isinstance(document, list) and _is_rest_alert(_documents.first_record(document)):
+    if isinstance(document, list) and _is_rest_alert(_structure.first_record(document)):
         return "rest"
     if _graphql_repositories(document) is not None:
         return "graphql"
@@ -81,7 +81,7 @@ class GithubDependabotAlertsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _shape(_documents.document(path, head)) is not None
+        return _shape(_structure.json_document(path, head)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

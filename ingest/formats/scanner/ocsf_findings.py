@@ -41,7 +41,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -66,19 +66,19 @@ def _is_event(record: Any) -> bool:
 
 
 def _document_events(document: Any) -> list | None:
-    if isinstance(document, list) and _is_event(_documents.first_record(document)):
+    if isinstance(document, list) and _is_event(_structure.first_record(document)):
         return document
     if isinstance(document, dict):
         if _is_event(document):
             return [document]
-        if isinstance(document.get("findings"), list) and _is_event(_documents.first_record(document["findings"])):
+        if isinstance(document.get("findings"), list) and _is_event(_structure.first_record(document["findings"])):
             return document["findings"]
     return None
 
 
 def _head_lines_are_events(head: bytes) -> bool:
     lines = [line for line in head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines() if line.strip()]
-    if len(lines) < 2 and len(head) >= _documents.HEAD_BYTES:
+    if len(lines) < 2 and len(head) >= _structure.HEAD_BYTES:
         return False
     checked = 0
     for index, line in enumerate(lines[:50]):
@@ -107,7 +107,7 @@ def _shape(path: Path, head: bytes) -> str | None:
         columns = _parquet_columns(path)
         ok = columns is not None and "class_uid" in columns and bool(columns & {"finding_info", "vulnerabilities", "compliance"})
         return "parquet" if ok else None
-    document = _documents.document(path, head)
+    document = _structure.json_document(path, head)
     if document is not None:
         return "json" if _document_events(document) is not None else None
     return "jsonl" if _head_lines_are_events(head) else None
@@ -122,7 +122,7 @@ class OcsfFindings(ExportFormat):
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)
-        shape = _shape(path, data[: _documents.HEAD_BYTES])
+        shape = _shape(path, data[: _structure.HEAD_BYTES])
         events, numbers = _read(path, data, shape)
         rows: list[dict[str, Any]] = []
         skipped = {reason: 0 for reason in SKIP_REASONS}

@@ -43,11 +43,11 @@ import polars as pl
 from defusedxml import DefusedXmlException
 
 from ingest.formats import vendor_values
+from ingest.formats._structure import xml_root_element
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
 from ingest.formats.scanner import _openvas as o
-from ingest.formats.scanner._xml_root import root_of
 from ingest.rules import ParseContext
 
 TEXT_COLUMNS = (
@@ -61,8 +61,8 @@ class OpenvasXml(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        root = root_of(head)
-        if root is None or root.namespace is not None:
+        root = xml_root_element(path, head)
+        if root is None or not root.parsed or root.namespace != "":
             return False
         return root.name == "get_reports_response" or (
             root.name == "report" and ("format_id" in root.attributes or "content_type" in root.attributes)

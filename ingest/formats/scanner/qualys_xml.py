@@ -66,10 +66,10 @@ import polars as pl
 from defusedxml import DefusedXmlException
 
 from ingest.formats import vendor_values
+from ingest.formats._structure import xml_root_element
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.scanner import _findings as f
-from ingest.formats.scanner._xml_root import root_of
 from ingest.formats.scanner.qualys_csv import SEVERITY_WORDS
 from ingest.rules import ParseContext
 
@@ -91,8 +91,8 @@ class QualysXml(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        root = root_of(head)
-        return root is not None and root.namespace is None and root.name in ROOTS
+        root = xml_root_element(path, head)
+        return root is not None and root.parsed and root.namespace == "" and root.name in ROOTS
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

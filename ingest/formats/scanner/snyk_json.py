@@ -36,7 +36,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import SOURCE_ROW
 from ingest.formats.iam._json_records import dig
@@ -63,7 +63,7 @@ def _shape(document: Any) -> str | None:
     if isinstance(document, list) and document and all(_is_cli_project(p) for p in document):
         return "cli"
     if isinstance(document, dict) and isinstance(document.get("data"), list) and "jsonapi" in document:
-        first = _documents.first_record(document["data"])
+        first = _structure.first_record(document["data"])
         if _is_rest_issue(first) or document["data"] == []:
             return "rest"
     return None
@@ -74,7 +74,7 @@ class SnykJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _shape(_documents.document(path, head)) is not None
+        return _shape(_structure.json_document(path, head)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

@@ -39,12 +39,12 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_document
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.formats.scanner import _assets, _tls
 from ingest.formats.scanner import _findings as f
 from ingest.formats.scanner._sslyze import get
-from ingest.formats.scanner._json_document import document as load_document
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
 
@@ -147,7 +147,7 @@ class SsllabsJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("scanner",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _hosts(load_document(path, head)) is not None
+        return _hosts(json_document(path, head, _tls.DETECT_MAX_BYTES)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         data = f.read_bytes(path)

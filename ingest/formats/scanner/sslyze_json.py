@@ -48,9 +48,10 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_document
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
-from ingest.formats.scanner import _assets, _json_document, _sslyze, _tls
+from ingest.formats.scanner import _assets, _sslyze, _tls
 from ingest.formats.scanner import _findings as f
 from ingest.rules import ParseContext
 from ingest.schemas import CERTIFICATES
@@ -156,7 +157,7 @@ class SslyzeJson(ExportFormat):
     def detect(self, path: Path, head: bytes) -> bool:
         # by parsed structure: 5.x entries carry scan_result/server_location (older schemas
         # are sslyze_legacy_json's)
-        return _sslyze.schema_of(_json_document.document(path, head)) == "5"
+        return _sslyze.schema_of(json_document(path, head, _tls.DETECT_MAX_BYTES)) == "5"
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         try:

@@ -35,9 +35,10 @@ from typing import Any, ClassVar
 
 import polars as pl
 
+from ingest.formats._structure import json_document
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
-from ingest.formats.scanner import _assets, _json_document, _sslyze, _tls
+from ingest.formats.scanner import _assets, _sslyze, _tls
 from ingest.formats.scanner import _findings as f
 from ingest.formats.scanner.sslyze_json import serial_hex, utc_text
 from ingest.rules import ParseContext
@@ -54,8 +55,8 @@ CERT_EXTRA = ("observed_at_source", _assets.ENVIRONMENT_SOURCE, "ip", "port", "s
 
 
 def load_document(path: Path, head: bytes) -> Any:
-    """The parsed document, or None when the file is not JSON (`_json_document`)."""
-    return _json_document.document(path, head)
+    """The parsed document, or None when the file is not JSON (`_structure.json_document`)."""
+    return json_document(path, head, _tls.DETECT_MAX_BYTES)
 
 
 def _time(value: Any) -> str | None:

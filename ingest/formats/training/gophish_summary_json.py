@@ -17,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ingest.formats import _documents
+from ingest.formats import _structure
 from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.iam._json_records import load_json
 from ingest.rules import ParseContext
@@ -51,7 +51,7 @@ class GophishSummaryJson(ExportFormat):
     families: ClassVar[tuple[str, ...]] = ("training",)
 
     def detect(self, path: Path, head: bytes) -> bool:
-        return _campaigns(_documents.document(path, head)) is not None
+        return _campaigns(_structure.json_document(path, head)) is not None
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
         campaigns = _campaigns(load_json(path))
