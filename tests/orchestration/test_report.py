@@ -23,8 +23,8 @@ from report_fixture import (
 )
 
 from ingest.warehouse import open_warehouse
-from orchestration.report import REPORT_TABLES, metadata_markdown, render_monthly_report
-from orchestration.report.formatting import dpmo, percent
+from publish.report import REPORT_TABLES, metadata_markdown, render_monthly_report
+from publish.report.formatting import dpmo, percent
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -21,10 +21,10 @@ from typing import Any
 import jinja2
 
 from ingest.warehouse import open_warehouse
-from orchestration.report import formatting as fmt
-from orchestration.report.charts import Chart, draw_charts
-from orchestration.report.data import ReportData, load_report_data, parse_month
-from orchestration.report.template import ONLOAD_SCRIPT, TEMPLATE, script_hash
+from publish.report import formatting as fmt
+from publish.report.charts import Chart, draw_charts
+from publish.report.data import ReportData, load_report_data, parse_month
+from publish.report.template import ONLOAD_SCRIPT, TEMPLATE, script_hash
 
 REPORT_FILE = "report.html"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
