@@ -63,6 +63,8 @@ def _monthly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "missing_tables": dg.MetadataValue.json(last.missing_tables),
                 "special_causes_this_month": dg.MetadataValue.json(last.special_causes),
                 "as_of": dg.MetadataValue.json([v.isoformat() for v in last.as_of_values]),
+                # False once the month had ended at its rows' as_of (METRICS.md period_complete)
+                "month_in_progress": last.month_complete is False,
             }
         )
     if len(rendered) == 1:

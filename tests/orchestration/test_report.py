@@ -237,6 +237,8 @@ def test_the_dagster_asset_renders_its_partition(warehouse, tmp_path, monkeypatc
     assert (reports / "2026-09" / "report.html").is_file()
     assert metadata["charts"] == 7
     assert (metadata["slos_met"], metadata["slos_breached"], metadata["slos_no_data"]) == (2, 2, 1)
+    # September had ended at the rows' as_of (2026-10-15): final, nothing pending
+    assert metadata["slos_pending"] == 0 and metadata["month_in_progress"] is False
     assert metadata["action_items"] == 3 and metadata["special_causes"] == 2
     preview = metadata["preview"]
     assert isinstance(preview, dg.MarkdownMetadataValue)
