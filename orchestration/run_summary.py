@@ -175,6 +175,32 @@ HEADLINE_SECTIONS = (
 )
 
 
+def _period_complete(con, tables: set[str], month: str) -> bool | None:
+    """The month's `period_complete` as the metric tables store it (None without rows)."""
+    import duckdb
+
+    for table in ("security_slo_monthly", "incident_response_monthly", "dpmo_monthly"):
+        if table in tables:
+            try:
+                row = con.execute(
+                    f"SELECT bool_and(period_complete) FROM metrics.{table} WHERE month = CAST(? AS DATE)",
+                    [month],
+                ).fetchone()
+            except duckdb.BinderException:  # a table kept from before the column existed
+                continue
+            if row and row[0] is not None:
+                return bool(row[0])
+    return None
+
+
+def month_heading(month_start: str, as_of: datetime, period_complete: bool | None) -> str:
+    """`2026-10 (month in progress; pending: ...)`: the rows' period_complete, else as_of's month."""
+    if period_complete is None:
+        period_complete = month_start != as_of.date().replace(day=1).isoformat()
+    state = "" if period_complete else " (month in progress; pending = no evidence yet, it may still arrive)"
+    return f"{month_start[:7]}{state}, as_of {as_of.isoformat()}:"
+
+
 def headline_months(as_of: datetime, months: tuple[str, str] | None) -> list[str]:
     """The last month of a partition run, else the last complete month and the month in progress."""
     if months:
@@ -220,8 +246,7 @@ def print_headline(warehouse: Path, as_of: datetime, months: tuple[str, str] | N
             ).fetchall()
         }
         for month_start in headline_months(as_of, months):
-            in_progress = month_start == as_of.date().replace(day=1).isoformat()
-            print(f"{month_start[:7]}{' (in progress)' if in_progress else ''}, as_of {as_of.isoformat()}:")
+            print(month_heading(month_start, as_of, _period_complete(con, tables, month_start)))
             lines = [
                 line
                 for table, section in HEADLINE_SECTIONS

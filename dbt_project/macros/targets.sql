@@ -1,7 +1,9 @@
 {#-
   Status of a target (METRICS.md "Conventions"): met, breached, or no_data when the
   source family has no export covering the month. An empty population with data
-  present is met with a NULL actual, except where a caller says otherwise.
+  present is met with a NULL actual, except where a caller says otherwise. A row whose
+  evidence has not arrived yet is judged by awaiting_evidence_status (macros/periods.sql):
+  pending in the period in progress, never here.
 -#}
 {% macro target_status(actual, comparator, target, covered) -%}
     case

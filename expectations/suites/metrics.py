@@ -2,8 +2,10 @@
 
 Rates are fractions in [0, 1], DPMO is in [0, 1e6], numerators never exceed their
 denominators, statuses and enumerations are the documented words, keys are unique,
-and every row stores its as_of (METRICS.md "Conventions"). A failure here is a defect
-of the pipeline, not of a source: every expectation is ERROR.
+every row stores its as_of and, where the table is keyed by a period, whether that
+period is complete at as_of; `pending` only in a period in progress (METRICS.md
+"Conventions"). A failure here is a defect of the pipeline, not of a source: every
+expectation is ERROR.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 from expectations.spec import Suite, expect
 from expectations.suites._common import in_set, ordered, required, unique
 
-STATUSES = ["met", "breached", "no_data"]
+# A target's status (METRICS.md "Conventions"); pending exists only in a period in progress.
+STATUSES = ["met", "breached", "pending", "no_data"]
+# The error budget is never pending: an overspent budget has already been spent.
+BUDGET_STATUSES = ["met", "breached", "no_data"]
 GEOGRAPHIES = ["ALL", "AMER", "EMEA", "APAC", "UNKNOWN"]
 # METRICS.md "Six Sigma" and "Finding classes" (configuration_and_code), plus 'all'
 PROCESSES = [
@@ -45,11 +50,20 @@ def _present(gx, *columns):
     return required(gx, *columns, severity="error")
 
 
+def _status_in_its_period(gx, statuses):
+    """The status is one of `statuses`, and pending only where period_complete is false."""
+    pairs = [(status, complete) for status in statuses for complete in (True, False)
+             if not (status == "pending" and complete)]
+    return expect(gx.expectations.ExpectColumnPairValuesToBeInSet, "validity", "error",
+                  column_A="status", column_B="period_complete", value_pairs_set=pairs)
+
+
 def _security_slo(gx, ctx):
     return [
-        *_present(gx, "month", "slo_id", "status", "as_of"),
+        *_present(gx, "month", "slo_id", "status", "period_complete", "as_of"),
         _key(gx, "month", "slo_id"),
         _in_set(gx, "status", STATUSES),
+        _status_in_its_period(gx, STATUSES),
         _at_most(gx, "numerator", "denominator"),
         _not_negative(gx, "numerator"),
     ]
@@ -57,7 +71,7 @@ def _security_slo(gx, ctx):
 
 def _incident_response(gx, ctx):
     return [
-        *_present(gx, "month", "severity", "geography", "incidents", "as_of"),
+        *_present(gx, "month", "severity", "geography", "incidents", "period_complete", "as_of"),
         _key(gx, "month", "severity", "geography"),
         _in_set(gx, "geography", GEOGRAPHIES),
         *[_not_negative(gx, c) for c in ("mttd_hours", "mttr_hours", "mttd_p90_hours", "mttr_p90_hours")],
@@ -69,7 +83,7 @@ def _incident_response(gx, ctx):
 def _training(period):
     def build(gx, ctx):
         return [
-            *_present(gx, period, "geography", "as_of"),
+            *_present(gx, period, "geography", "period_complete", "as_of"),
             _key(gx, period, "geography"),
             _in_set(gx, "geography", GEOGRAPHIES),
             *[_rate(gx, c) for c in ("completion_rate", "click_rate", "report_rate")],
@@ -82,7 +96,7 @@ def _training(period):
 
 def _dpmo(gx, ctx):
     return [
-        *_present(gx, "month", "process", "as_of"),
+        *_present(gx, "month", "process", "period_complete", "as_of"),
         _key(gx, "month", "process"),
         _in_set(gx, "process", PROCESSES),
         expect(gx.expectations.ExpectColumnValuesToBeBetween, "validity", "error", column="dpmo", min_value=0, max_value=1_000_000),
@@ -92,9 +106,9 @@ def _dpmo(gx, ctx):
 
 def _error_budget(gx, ctx):
     return [
-        *_present(gx, "month", "dimension", "status", "as_of"),
+        *_present(gx, "month", "dimension", "status", "period_complete", "as_of"),
         _key(gx, "month", "dimension"),
-        _in_set(gx, "status", STATUSES),
+        _in_set(gx, "status", BUDGET_STATUSES),
         _in_set(gx, "dimension", ["availability", "security_incident", "vulnerability_debt", "compliance_drift"]),
         _not_negative(gx, "consumed"),
         _rate(gx, "elapsed_fraction"),
@@ -103,7 +117,7 @@ def _error_budget(gx, ctx):
 
 def _control_chart(gx, ctx):
     return [
-        *_present(gx, "month", "process", "chart", "as_of"),
+        *_present(gx, "month", "process", "chart", "period_complete", "as_of"),
         _key(gx, "month", "process", "chart"),
         _in_set(gx, "process", [*PROCESSES, "mttd"]),
         _in_set(gx, "chart", ["p", "XmR"]),
@@ -114,7 +128,7 @@ def _control_chart(gx, ctx):
 
 def _pareto(gx, ctx):
     return [
-        *_present(gx, "month", "dimension", "category", "as_of"),
+        *_present(gx, "month", "dimension", "category", "period_complete", "as_of"),
         _key(gx, "month", "dimension", "category"),
         _in_set(gx, "dimension", ["process", "root_cause"]),
         _rate(gx, "share"),
@@ -125,7 +139,7 @@ def _pareto(gx, ctx):
 
 def _acknowledgement(gx, ctx):
     return [
-        *_present(gx, "month", "geography", "as_of"),
+        *_present(gx, "month", "geography", "period_complete", "as_of"),
         _key(gx, "month", "geography"),
         _in_set(gx, "geography", GEOGRAPHIES),
         _rate(gx, "ack_rate"),
@@ -135,16 +149,17 @@ def _acknowledgement(gx, ctx):
 
 def _scorecard(gx, ctx):
     return [
-        *_present(gx, "metric", "period", "period_start", "status", "as_of"),
+        *_present(gx, "metric", "period", "period_start", "status", "period_complete", "as_of"),
         _key(gx, "metric", "period", "period_start"),
         _in_set(gx, "period", ["month", "week", "quarter"]),
         _in_set(gx, "status", STATUSES),
+        _status_in_its_period(gx, STATUSES),
     ]
 
 
 def _data_quality(gx, ctx):
     return [
-        *_present(gx, "month", "family", "entity", "status", "as_of"),
+        *_present(gx, "month", "family", "entity", "status", "period_complete", "as_of"),
         _key(gx, "month", "family", "entity"),
         *[_rate(gx, c) for c in ("completeness", "validity", "uniqueness", "timeliness", "consistency")],
     ]
@@ -198,7 +213,7 @@ def _table(table, build, dimensions, description):
 _CVU = ("completeness", "validity", "uniqueness")
 
 SUITES = [
-    _table("security_slo_monthly", _security_slo, _CVU, "One row per month and SLO; status word; numerator <= denominator."),
+    _table("security_slo_monthly", _security_slo, _CVU, "One row per month and SLO; status word, pending only in the month in progress; numerator <= denominator."),
     _table("incident_response_monthly", _incident_response, _CVU, "Durations not negative; resolved and change-induced <= incidents."),
     _table("training_monthly", _training("month"), _CVU, "Rates in [0, 1]; completed, clicked, reported <= their populations."),
     _table("training_quarterly", _training("quarter"), _CVU, "As training_monthly, per quarter."),
@@ -207,7 +222,7 @@ SUITES = [
     _table("control_chart_monthly", _control_chart, _CVU, "One point per month, process and chart; lcl >= 0 and <= ucl."),
     _table("defect_pareto_monthly", _pareto, _CVU, "Shares in [0, 1]; cumulative share >= share."),
     _table("incident_acknowledgement_monthly", _acknowledgement, _CVU, "Acknowledgement rate in [0, 1]; on-time <= incidents."),
-    _table("opex_scorecard", _scorecard, _CVU, "One row per metric and period; period and status words."),
+    _table("opex_scorecard", _scorecard, _CVU, "One row per metric and period; period and status words, pending only in the period in progress."),
     _table("data_quality_monthly", _data_quality, _CVU, "Scores in [0, 1]; one row per month, family and entity."),
     _table("vulnerability_remediation", _remediation, _CVU, "One row per finding instance; state, severity, class and source words; fixed after first seen."),
     _table("vulnerability_ageing", _ageing, _CVU, "Open instances by severity and age bucket; past due and exploited <= open."),

@@ -1,6 +1,6 @@
 """The monthly report: one month's metrics as a self-contained HTML page with PNG charts.
 
-Rendered by orchestration.report into `<reports>/<YYYY-MM>/report.html` (SECOPS_REPORTS,
+Rendered by publish.report into `<reports>/<YYYY-MM>/report.html` (SECOPS_REPORTS,
 default reports/ beside the warehouse file), read-only from the metric tables it depends
 on. The charts also appear in the materialisation's metadata, so the Dagster UI shows
 them without opening the file.
@@ -12,9 +12,9 @@ import dagster as dg
 
 from orchestration.owners import pipeline_owners
 from orchestration.partitions import monthly_partitions
-from orchestration.report import REPORT_TABLES, metadata_markdown, render_monthly_report
-from orchestration.report.data import parse_month
-from orchestration.report.formatting import month_label
+from publish.report import REPORT_TABLES, metadata_markdown, render_monthly_report
+from publish.report.data import parse_month
+from publish.report.formatting import month_label
 from orchestration.settings import reports_dir, warehouse_path
 
 
@@ -63,6 +63,8 @@ def _monthly_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
                 "missing_tables": dg.MetadataValue.json(last.missing_tables),
                 "special_causes_this_month": dg.MetadataValue.json(last.special_causes),
                 "as_of": dg.MetadataValue.json([v.isoformat() for v in last.as_of_values]),
+                # False once the month had ended at its rows' as_of (METRICS.md period_complete)
+                "month_in_progress": last.month_complete is False,
             }
         )
     if len(rendered) == 1:

@@ -174,7 +174,8 @@ def test_one_row_per_month_and_dimension(budget, budget_query):
         "WHERE table_schema = 'metrics' AND table_name = 'error_budget_monthly'")
     assert columns["names"] == [
         "month", "dimension", "objective", "allowed", "consumed", "remaining", "consumed_fraction",
-        "status", "elapsed_fraction", "burn_rate", "projected_consumed_fraction", "as_of"]
+        "status", "elapsed_fraction", "burn_rate", "projected_consumed_fraction", "period_complete",
+        "as_of"]
 
 
 # ---- availability and security_incident: outage unions ----

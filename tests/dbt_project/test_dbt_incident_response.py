@@ -171,7 +171,7 @@ def test_every_row_stores_as_of_and_durations_are_double(query):
     assert list(types) == [
         "month", "severity", "geography", "incidents", "mttd_hours", "mttd_median_hours",
         "mttd_p90_hours", "mttr_hours", "mttr_median_hours", "mttr_p90_hours",
-        "resolved_incidents", "change_induced_incidents", "as_of",
+        "resolved_incidents", "change_induced_incidents", "period_complete", "as_of",
     ]
     assert types["month"] == "DATE"
     assert {types[c] for c in types if c.endswith("_hours")} == {"DOUBLE"}

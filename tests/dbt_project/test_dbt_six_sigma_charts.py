@@ -245,9 +245,9 @@ def test_scorecard_dpmo_and_quarters(scorecard):
     # training: Q1 no assignment due (training covers February) -> met, NULL; Q2 as1 late -> 0 / 1
     assert status_and_actual(scorecard, "training_completion", "quarter", Q1) == ("met", None)
     assert status_and_actual(scorecard, "training_completion", "quarter", Q2) == ("breached", 0.0)
-    # DR tests: none at all. Q1: backup covers March -> met with a NULL actual;
-    # Q2: backup covers no month of Q2 -> no_data
-    assert status_and_actual(scorecard, "dr_test_success", "quarter", Q1) == ("met", None)
+    # DR tests: none at all, so every quarter is before the backup family's first DR test:
+    # Q1 (backup covers March) -> no_data; Q2: backup covers no month of Q2 -> no_data
+    assert status_and_actual(scorecard, "dr_test_success", "quarter", Q1) == ("no_data", None)
     assert status_and_actual(scorecard, "dr_test_success", "quarter", Q2) == ("no_data", None)
     # sources not connected
     for metric in ("runbook_currency", "global_delivery_audit"):
@@ -262,17 +262,19 @@ def test_scorecard_dpmo_and_quarters(scorecard):
         ("month", "DATE"), ("process", "VARCHAR"), ("chart", "VARCHAR"), ("value", "DOUBLE"),
         ("n", "BIGINT"), ("center", "DOUBLE"), ("ucl", "DOUBLE"), ("lcl", "DOUBLE"),
         ("sigma", "DOUBLE"), ("rule_1", "BOOLEAN"), ("rule_2", "BOOLEAN"), ("rule_3", "BOOLEAN"),
-        ("rule_4", "BOOLEAN"), ("special_cause", "BOOLEAN"), ("as_of", "TIMESTAMP WITH TIME ZONE"),
+        ("rule_4", "BOOLEAN"), ("special_cause", "BOOLEAN"), ("period_complete", "BOOLEAN"),
+        ("as_of", "TIMESTAMP WITH TIME ZONE"),
     ]),
     ("defect_pareto_monthly", [
         ("month", "DATE"), ("dimension", "VARCHAR"), ("category", "VARCHAR"),
         ("defects", "BIGINT"), ("share", "DOUBLE"), ("cumulative_share", "DOUBLE"),
-        ("rank", "BIGINT"), ("vital_few", "BOOLEAN"), ("as_of", "TIMESTAMP WITH TIME ZONE"),
+        ("rank", "BIGINT"), ("vital_few", "BOOLEAN"), ("period_complete", "BOOLEAN"),
+        ("as_of", "TIMESTAMP WITH TIME ZONE"),
     ]),
     ("opex_scorecard", [
         ("metric", "VARCHAR"), ("period", "VARCHAR"), ("period_start", "DATE"),
         ("target", "DOUBLE"), ("comparator", "VARCHAR"), ("actual", "DOUBLE"),
-        ("status", "VARCHAR"), ("as_of", "TIMESTAMP WITH TIME ZONE"),
+        ("status", "VARCHAR"), ("period_complete", "BOOLEAN"), ("as_of", "TIMESTAMP WITH TIME ZONE"),
     ]),
 ])
 def test_published_columns(query, table, columns):

@@ -367,7 +367,7 @@ def test_published_columns(training_query):
         assert [c["column_name"] for c in columns] == [
             key, "geography", "assignments_due", "completed_on_time", "completion_rate",
             "phishing_delivered", "phishing_clicked", "click_rate", "phishing_reported",
-            "report_rate", "as_of"]
+            "report_rate", "period_complete", "as_of"]
         types = {c["column_name"]: c["data_type"] for c in columns}
         assert types[key] == "DATE" and types["completion_rate"] == "DOUBLE"
         assert types["as_of"] == "TIMESTAMP WITH TIME ZONE"

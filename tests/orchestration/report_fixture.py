@@ -3,11 +3,15 @@
 The report month is September 2026 (as_of 2026-10-15). The control charts hold 14 months
 of history (2025-08 .. 2026-09, so limits exist) plus one later month the report must
 not show; other months' rows exist to prove the report reads only its own month.
+
+The tables have the columns and types `dbt build` gives them (proved by
+test_report_on_dbt_warehouse.py); `period_complete` is derived here from each row's period
+and as_of as METRICS.md defines it (the period ended at or before as_of).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from ingest.warehouse import open_warehouse
@@ -24,34 +28,36 @@ DDL = """
 CREATE SCHEMA metrics;
 CREATE TABLE metrics.security_slo_monthly (
   month DATE, slo_id VARCHAR, description VARCHAR, target DOUBLE, comparator VARCHAR, actual DOUBLE,
-  numerator BIGINT, denominator BIGINT, status VARCHAR, as_of TIMESTAMPTZ);
+  numerator BIGINT, denominator BIGINT, status VARCHAR, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.opex_scorecard (
   metric VARCHAR, period VARCHAR, period_start DATE, target DOUBLE, comparator VARCHAR, actual DOUBLE,
-  status VARCHAR, as_of TIMESTAMPTZ);
+  status VARCHAR, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.control_chart_monthly (
   month DATE, process VARCHAR, chart VARCHAR, value DOUBLE, n BIGINT, center DOUBLE, ucl DOUBLE, lcl DOUBLE,
   sigma DOUBLE, rule_1 BOOLEAN, rule_2 BOOLEAN, rule_3 BOOLEAN, rule_4 BOOLEAN, special_cause BOOLEAN,
-  as_of TIMESTAMPTZ);
+  period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.defect_pareto_monthly (
   month DATE, dimension VARCHAR, category VARCHAR, defects BIGINT, share DOUBLE, cumulative_share DOUBLE,
-  rank BIGINT, vital_few BOOLEAN, as_of TIMESTAMPTZ);
+  rank BIGINT, vital_few BOOLEAN, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.training_monthly (
   month DATE, geography VARCHAR, assignments_due BIGINT, completed_on_time BIGINT, completion_rate DOUBLE,
   phishing_delivered BIGINT, phishing_clicked BIGINT, click_rate DOUBLE, phishing_reported BIGINT,
-  report_rate DOUBLE, as_of TIMESTAMPTZ);
+  report_rate DOUBLE, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.error_budget_monthly (
   month DATE, dimension VARCHAR, objective DOUBLE, allowed DOUBLE, consumed DOUBLE, remaining DOUBLE,
   consumed_fraction DOUBLE, status VARCHAR, elapsed_fraction DOUBLE, burn_rate DOUBLE,
-  projected_consumed_fraction DOUBLE, as_of TIMESTAMPTZ);
+  projected_consumed_fraction DOUBLE, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.incident_response_monthly (
   month DATE, severity VARCHAR, geography VARCHAR, incidents BIGINT, mttd_hours DOUBLE,
   mttd_median_hours DOUBLE, mttd_p90_hours DOUBLE, mttr_hours DOUBLE, mttr_median_hours DOUBLE,
-  mttr_p90_hours DOUBLE, resolved_incidents BIGINT, change_induced_incidents BIGINT, as_of TIMESTAMPTZ);
+  mttr_p90_hours DOUBLE, resolved_incidents BIGINT, change_induced_incidents BIGINT,
+  period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.dpmo_monthly (
   month DATE, process VARCHAR, units BIGINT, opportunities_per_unit INTEGER, opportunities BIGINT,
-  defects BIGINT, dpmo DOUBLE, sigma_level DOUBLE, as_of TIMESTAMPTZ);
+  defects BIGINT, dpmo DOUBLE, sigma_level DOUBLE, period_complete BOOLEAN, as_of TIMESTAMPTZ);
 CREATE TABLE metrics.action_items (
-  category VARCHAR, subject VARCHAR, owner VARCHAR, since TIMESTAMPTZ, due_at TIMESTAMPTZ, details VARCHAR,
+  action_item_id VARCHAR, category VARCHAR, subject VARCHAR, owner VARCHAR, since TIMESTAMPTZ,
+  due_at TIMESTAMPTZ, details VARCHAR, family VARCHAR, source_key VARCHAR, hours_overdue DOUBLE,
   as_of TIMESTAMPTZ);
 """
 
@@ -181,25 +187,47 @@ ACTION_ITEMS = [
 ]
 
 
+_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_complete(start: date, period: str, as_of: datetime) -> bool:
+    """The period starting on `start` ended (its next period began) at or before as_of."""
+    if period == "week":
+        end = start + timedelta(days=7)
+    else:
+        index = start.year * 12 + start.month - 1 + _PERIOD_MONTHS[period]
+        end = date(index // 12, index % 12 + 1, 1)
+    return datetime(end.year, end.month, end.day, tzinfo=timezone.utc) <= as_of
+
+
+def _monthly(rows: list[tuple], as_of: datetime) -> list[tuple]:
+    """Rows whose first value is their month, with period_complete and as_of appended."""
+    return [(*row, period_complete(row[0], "month", as_of), as_of) for row in rows]
+
+
 def build_fixture_warehouse(path: Path) -> Path:
     with open_warehouse(path) as con:
         con.execute(DDL)
-        con.executemany("INSERT INTO metrics.security_slo_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in SLOS])
-        con.executemany("INSERT INTO metrics.opex_scorecard VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in SCORECARD])
+        con.executemany("INSERT INTO metrics.security_slo_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _monthly(SLOS, AS_OF))
+        con.executemany("INSERT INTO metrics.opex_scorecard VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(*row, period_complete(row[2], row[1], AS_OF), AS_OF) for row in SCORECARD])
         con.executemany("INSERT INTO metrics.control_chart_monthly VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _control_rows())
-        con.executemany("INSERT INTO metrics.defect_pareto_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in PARETO])
-        con.executemany("INSERT INTO metrics.training_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in TRAINING])
-        con.executemany("INSERT INTO metrics.error_budget_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in ERROR_BUDGET])
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(*row[:-1], period_complete(row[0], "month", row[-1]), row[-1]) for row in _control_rows()])
+        con.executemany("INSERT INTO metrics.defect_pareto_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _monthly(PARETO, AS_OF))
+        con.executemany("INSERT INTO metrics.training_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _monthly(TRAINING, AS_OF))
+        con.executemany("INSERT INTO metrics.error_budget_monthly VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", _monthly(ERROR_BUDGET, AS_OF))
+        # the per-geography rows were evaluated earlier, while September was in progress
         con.executemany("INSERT INTO metrics.incident_response_monthly VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, EARLIER_AS_OF if row[2] != "ALL" else AS_OF) for row in INCIDENTS])
-        con.executemany("INSERT INTO metrics.dpmo_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [(*row, AS_OF) for row in DPMO])
-        con.executemany("INSERT INTO metrics.action_items VALUES (?, ?, ?, ?, ?, ?, ?)", ACTION_ITEMS)
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [*_monthly([r for r in INCIDENTS if r[2] == "ALL"], AS_OF),
+                         *_monthly([r for r in INCIDENTS if r[2] != "ALL"], EARLIER_AS_OF)])
+        con.executemany("INSERT INTO metrics.dpmo_monthly VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        _monthly(DPMO, AS_OF))
+        con.executemany("INSERT INTO metrics.action_items (category, subject, owner, since, due_at, details, as_of) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", ACTION_ITEMS)
     return path

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import base64
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from report_html import ReportRows
 from report_fixture import (
     ACTION_ITEMS,
     AS_OF,
@@ -23,72 +23,10 @@ from report_fixture import (
 )
 
 from ingest.warehouse import open_warehouse
-from orchestration.report import REPORT_TABLES, metadata_markdown, render_monthly_report
-from orchestration.report.formatting import dpmo, percent
+from publish.report import REPORT_TABLES, metadata_markdown, render_monthly_report
+from publish.report.formatting import dpmo, percent
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-class _Rows(HTMLParser):
-    """Cell texts of every <tr data-key> per section id, list items per <ul data-process>, <img> tags."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: dict[tuple[str, str], list[str]] = {}
-        self.flags: dict[str, dict[str, str]] = {}
-        self.images: list[dict[str, str]] = []
-        self.body: dict[str, str] = {}
-        self.scripts: list[str] = []
-        self._section = ""
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._process: str | None = None
-        self._item: tuple[str, list[str]] | None = None
-        self._in_script = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = {k: v or "" for k, v in attrs}
-        if tag == "section":
-            self._section = attrs.get("id", "")
-        elif tag == "tr" and "data-key" in attrs:
-            self._row = []
-            self.rows[(self._section, attrs["data-key"])] = self._row
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-        elif tag == "ul" and "data-process" in attrs:
-            self._process = attrs["data-process"]
-            self.flags[self._process] = {}
-        elif tag == "li" and self._process is not None:
-            self._item = (attrs.get("data-month", ""), [])
-        elif tag == "img":
-            self.images.append(attrs)
-        elif tag == "body":
-            self.body = attrs
-        elif tag == "script":
-            self._in_script = True
-            self.scripts.append("")
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr":
-            self._row = None
-        elif tag == "li" and self._item is not None and self._process is not None:
-            self.flags[self._process][self._item[0]] = " ".join("".join(self._item[1]).split())
-            self._item = None
-        elif tag == "ul":
-            self._process = None
-        elif tag == "script":
-            self._in_script = False
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        if self._item is not None:
-            self._item[1].append(data)
-        if self._in_script:
-            self.scripts[-1] += data
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +39,7 @@ def rendered(warehouse):
     reports = warehouse.parent / "reports"
     result = render_monthly_report(warehouse, reports, REPORT_MONTH, generated_at=AS_OF)
     html = result.html_path.read_text(encoding="utf-8")
-    parsed = _Rows()
+    parsed = ReportRows()
     parsed.feed(html)
     return result, html, parsed
 
@@ -207,12 +145,20 @@ def test_action_items_come_last_and_are_escaped(rendered):
     assert len(parsed.scripts) == 1  # the onload counter only
 
 
-def test_as_of_of_the_rows_is_shown(rendered):
-    _, html, _ = rendered
-    # the month's rows carry two evaluation times (one table mixes them)
-    assert "2026-10-15 00:00 UTC" in html
-    assert "2026-09-02 03:00 UTC" not in html  # the per-geography incident rows are not read
-    assert EARLIER_AS_OF < AS_OF
+def test_the_header_names_the_evaluation_time_of_the_rows_shown(rendered):
+    result, _, parsed = rendered
+    # Every row the report shows was computed at AS_OF; the per-geography incident rows,
+    # computed at EARLIER_AS_OF (2026-09-02 03:00), are not read, so that time is not named.
+    assert parsed.texts["report-meta"] == (
+        "Month 2026-09 (calendar month, UTC). Evaluated at 2026-10-15 00:00 UTC. "
+        "Generated 2026-10-15 00:00 UTC from warehouse.duckdb."
+    )
+    assert result.as_of_values == [AS_OF]
+    assert EARLIER_AS_OF.strftime("%Y-%m-%d %H:%M") not in parsed.texts["report-meta"]
+    # September had ended at 2026-10-15: no month-in-progress notice, no pending chip counted
+    assert "month-in-progress" not in parsed.texts
+    assert result.month_complete is True
+    assert result.counts["slos_pending"] == 0
 
 
 def test_charts_are_valid_pngs_beside_the_report_and_embedded(rendered):
@@ -257,9 +203,9 @@ def test_missing_tables_are_named_not_fatal(tmp_path):
         con.execute("CREATE SCHEMA metrics")
         con.execute("CREATE TABLE metrics.security_slo_monthly (month DATE, slo_id VARCHAR, description VARCHAR, "
                     "target DOUBLE, comparator VARCHAR, actual DOUBLE, numerator BIGINT, denominator BIGINT, "
-                    "status VARCHAR, as_of TIMESTAMPTZ)")
+                    "status VARCHAR, period_complete BOOLEAN, as_of TIMESTAMPTZ)")
         con.execute("INSERT INTO metrics.security_slo_monthly VALUES ('2026-09-01', 'privileged_mfa', 'x', 1.0, "
-                    "'>=', 0.5, 1, 2, 'breached', ?)", [AS_OF])
+                    "'>=', 0.5, 1, 2, 'breached', true, ?)", [AS_OF])
     result = render_monthly_report(warehouse, tmp_path / "out", "2026-09", generated_at=AS_OF)
     assert result.missing_tables == [t for t in REPORT_TABLES if t != "security_slo_monthly"]
     html = result.html_path.read_text(encoding="utf-8")
@@ -291,6 +237,8 @@ def test_the_dagster_asset_renders_its_partition(warehouse, tmp_path, monkeypatc
     assert (reports / "2026-09" / "report.html").is_file()
     assert metadata["charts"] == 7
     assert (metadata["slos_met"], metadata["slos_breached"], metadata["slos_no_data"]) == (2, 2, 1)
+    # September had ended at the rows' as_of (2026-10-15): final, nothing pending
+    assert metadata["slos_pending"] == 0 and metadata["month_in_progress"] is False
     assert metadata["action_items"] == 3 and metadata["special_causes"] == 2
     preview = metadata["preview"]
     assert isinstance(preview, dg.MarkdownMetadataValue)

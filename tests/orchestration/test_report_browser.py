@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from report_fixture import AS_OF, REPORT_MONTH, build_fixture_warehouse
 
-from orchestration.report import render_monthly_report
+from publish.report import render_monthly_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

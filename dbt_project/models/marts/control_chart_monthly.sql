@@ -256,6 +256,7 @@ final as (
         coalesce(rules.rule_3, false) as rule_3,
         coalesce(rules.rule_4, false) as rule_4,
         coalesce(rules.rule_1 or rules.rule_2 or rules.rule_3 or rules.rule_4, false) as special_cause,
+        {{ period_complete('limited.month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from limited
     left join rules

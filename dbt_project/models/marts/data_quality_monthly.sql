@@ -510,6 +510,7 @@ final as (
         cast(duplicate_records as bigint) as duplicate_records,
         cast(future_dated_records as bigint) as future_dated_records,
         cast(unmatched_person_records as bigint) as unmatched_person_records,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from scored
     order by month, family, entity

@@ -100,6 +100,7 @@ final as (
         cast(category_rank as bigint) as rank,
         -- the cumulative share before this category is below 0.8: 5 x before < 4 x total
         5 * (cumulative_defects - defects) < 4 * total_defects as vital_few,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from ranked
     order by month, dimension, category_rank

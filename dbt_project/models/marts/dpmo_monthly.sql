@@ -217,6 +217,7 @@ final as (
         cast(defects as bigint) as defects,
         1e6 * {{ safe_ratio('defects', 'opportunities') }} as dpmo,
         {{ sigma_level('defects', 'opportunities') }} as sigma_level,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from combined
 

@@ -186,6 +186,7 @@ final as (
                 when elapsed_fraction > 0 then consumed_fraction
             end as double
         ) as projected_consumed_fraction,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from measured
     order by month, dimension_order

@@ -177,6 +177,7 @@ final as (
         cast(rows_.unacknowledged_late as bigint) as unacknowledged_late,
         cast(coalesce(excluded.incidents_excluded, 0) as bigint) as incidents_excluded,
         cast({{ sla_minutes }} as double) as ack_sla_minutes,
+        {{ period_complete('rows_.month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from (
         select * from all_rows

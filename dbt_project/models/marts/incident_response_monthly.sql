@@ -121,6 +121,7 @@ final as (
         cast(mttr_p90_hours as double) as mttr_p90_hours,
         cast(resolved_incidents as bigint) as resolved_incidents,
         cast(change_induced_incidents as bigint) as change_induced_incidents,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from (
         select * from all_all

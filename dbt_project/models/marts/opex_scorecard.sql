@@ -6,7 +6,8 @@
   (by metric_id; training_completion has its own row), status by target_status:
 
     metric                    period   actual                                              family (coverage)
-    slo_compliance            month    security_slo_monthly: SLOs met / SLOs not no_data   any SLO not no_data
+    slo_compliance            month    security_slo_monthly: SLOs met / SLOs met or        any SLO met or breached
+                                       breached (pending and no_data SLOs left out)
     change_induced_incidents  month    incident_response_monthly ALL/ALL change_induced    incident
     mttd_hours                month    incident_response_monthly ALL/ALL mttd_hours        incident
     mttd_hours                week     mean MTTD of the valid security incidents detected  incident
@@ -19,11 +20,17 @@
     global_delivery_audit     month    NULL (source not connected)                         never: no_data
 
   Periods: every month of int_month_spine; every quarter holding one of them; every ISO
-  week that overlaps one of them and has started by as_of. A week or quarter is covered
-  when its family covers at least one month the period touches; no_data otherwise (the
-  measured actual is kept, as in the monthly marts). An empty population with data
-  present is met with a NULL actual (dr_test_success included: the spec makes the
-  no-evidence exception for the restore-test SLO only).
+  week that overlaps one of them and has started by as_of. period_complete: the period
+  ended at or before as_of (macros/periods.sql). A week or quarter is covered when its
+  family covers at least one month the period touches; no_data otherwise (the measured
+  actual is kept, as in the monthly marts). An empty population with data present is
+  met with a NULL actual, except:
+    slo_compliance   with no SLO met or breached: NULL actual, pending in the month in
+                     progress, no_data once it is complete
+    dr_test_success  no finished DR test in the quarter: breached (no evidence is not
+                     met), pending while the quarter is in progress; no_data before the
+                     backup family's first DR test (any dr_test job started by as_of,
+                     running ones included) and in a quarter the family does not cover
 
   Incremental key (metric, period, period_start): weeks and quarters start on the same
   day as some months, so period_start alone is not a key. A monthly partition run
@@ -114,7 +121,8 @@ months as (
         'month' as period,
         month as period_start,
         month as first_month,
-        month as last_month
+        month as last_month,
+        {{ period_complete('month', 'month') }} as period_complete
     from spine
 
 ),
@@ -126,7 +134,8 @@ weeks as (
         'week' as period,
         week_start as period_start,
         cast(date_trunc('month', week_start) as date) as first_month,
-        cast(date_trunc('month', week_start + interval 6 day) as date) as last_month
+        cast(date_trunc('month', week_start + interval 6 day) as date) as last_month,
+        {{ period_complete('week_start', 'week') }} as period_complete
     from (
         select cast(series.week_start as date) as week_start
         from (
@@ -154,7 +163,8 @@ quarters as (
         'quarter' as period,
         cast(date_trunc('quarter', month) as date) as period_start,
         cast(date_trunc('quarter', month) as date) as first_month,
-        cast(date_trunc('quarter', month) + interval 2 month as date) as last_month
+        cast(date_trunc('quarter', month) + interval 2 month as date) as last_month,
+        {{ period_complete("cast(date_trunc('quarter', month) as date)", 'quarter') }} as period_complete
     from spine
 
 ),
@@ -197,8 +207,10 @@ slo_compliance as (
         'slo_compliance' as metric,
         'month' as period,
         month as period_start,
-        {{ safe_ratio("count(*) filter (where status = 'met')", "count(*) filter (where status <> 'no_data')") }} as actual,
-        count(*) filter (where status <> 'no_data') > 0 as covered
+        -- pending and no_data SLOs are outside both numerator and denominator
+        {{ safe_ratio("count(*) filter (where status = 'met')",
+                      "count(*) filter (where status in ('met', 'breached'))") }} as actual,
+        count(*) filter (where status in ('met', 'breached')) > 0 as covered
     from security_slos
     group by month
 
@@ -277,6 +289,16 @@ dr_test_quarters as (
 
 ),
 
+first_dr_test as (
+
+    -- the backup family's first DR test known at as_of (finished or not): before it, no_data
+    select min(started_at) as first_dr_test_at
+    from backup_jobs
+    where job_type = 'dr_test'
+        and started_at <= {{ as_of() }}
+
+),
+
 measured as (
 
     select metric, period, period_start, actual from slo_compliance
@@ -302,7 +324,23 @@ joined as (
             when scorecard.family is null then false
             when scorecard.family = 'security_slos' then coalesce(slo_compliance.covered, false)
             else family_coverage.family is not null
-        end as covered
+        end as covered,
+        periods.period_complete,
+        case
+            -- no SLO met or breached (all pending or no_data, or no SLO row)
+            when scorecard.metric = 'slo_compliance' and not coalesce(slo_compliance.covered, false)
+                then {{ awaiting_evidence_status('periods.period_complete', once_complete='no_data') }}
+            when scorecard.metric = 'dr_test_success' and family_coverage.family is null
+                then 'no_data'
+            -- the quarter ends before the first DR test (its judging instant is the earlier
+            -- of its end and as_of; first_dr_test_at is at or before as_of)
+            when scorecard.metric = 'dr_test_success'
+                    and coalesce(first_dr_test.first_dr_test_at >= {{ period_end_at('periods.period_start', 'quarter') }}, true)
+                then 'no_data'
+            -- no finished DR test in the quarter: no evidence is not met
+            when scorecard.metric = 'dr_test_success' and measured.actual is null
+                then {{ awaiting_evidence_status('periods.period_complete') }}
+        end as status_without_evidence
     from scorecard
     inner join periods
         on periods.period = scorecard.period
@@ -319,6 +357,7 @@ joined as (
         on family_coverage.period = periods.period
         and family_coverage.period_start = periods.period_start
         and family_coverage.family = scorecard.family
+    cross join first_dr_test
 
 ),
 
@@ -331,7 +370,11 @@ final as (
         cast(target as double) as target,
         comparator,
         cast(actual as double) as actual,
-        {{ target_status('actual', 'comparator', 'target', 'covered') }} as status,
+        coalesce(
+            status_without_evidence,
+            {{ target_status('actual', 'comparator', 'target', 'covered') }}
+        ) as status,
+        period_complete,
         {{ as_of() }} as as_of
     from joined
     order by metric, period, period_start

@@ -5,7 +5,12 @@
     expired_certs_production  each certificate snapshot in the month; the one with most expired
     backup_restore_test       finished restore tests started in the month (none with backup data: breached)
     p1_detection_1h           security P1 incidents detected in the month (with an occurred_at)
-  Status is no_data when the SLO's family does not cover the month.
+  Status is no_data when the SLO's family does not cover the month. In the month in
+  progress (period_complete false) a row breached only because its evidence has not
+  arrived yet is pending: backup_restore_test without a finished restore test so far.
+  The other SLOs' breaches have already happened when they show (a critical past its
+  window, a snapshot with a privileged account without MFA or an expired production
+  certificate, a P1 detected late) and are breached at once (docs/DECISIONS.md).
 -#}
 with spine as (
 
@@ -174,7 +179,8 @@ joined as (
             when grid.slo_id = 'expired_certs_production' then cast(measured.numerator as double)
             else {{ safe_ratio('measured.numerator', 'measured.denominator') }}
         end as actual,
-        coverage.month is not null as covered
+        coverage.month is not null as covered,
+        {{ period_complete('grid.month', 'month') }} as period_complete
     from grid
     inner join targets
         on grid.slo_id = targets.metric_id
@@ -199,10 +205,12 @@ final as (
         numerator,
         denominator,
         case
-            -- no evidence is not met: backup data but no finished restore test
-            when slo_id = 'backup_restore_test' and covered and denominator = 0 then 'breached'
+            -- no evidence is not met: backup data but no finished restore test (so far)
+            when slo_id = 'backup_restore_test' and covered and denominator = 0
+                then {{ awaiting_evidence_status('period_complete') }}
             else {{ target_status('actual', 'comparator', 'target', 'covered') }}
         end as status,
+        period_complete,
         {{ as_of() }} as as_of
     from joined
 

@@ -150,6 +150,7 @@ final as (
         cast(phishing_clicked as double) / nullif(phishing_delivered, 0) as click_rate,
         cast(phishing_reported as bigint) as phishing_reported,
         cast(phishing_reported as double) / nullif(phishing_delivered, 0) as report_rate,
+        {{ period_complete('month', 'month') }} as period_complete,
         {{ as_of() }} as as_of
     from (
         select * from all_rows

@@ -43,6 +43,7 @@ final as (
         cast(phishing_clicked as double) / nullif(phishing_delivered, 0) as click_rate,
         cast(phishing_reported as bigint) as phishing_reported,
         cast(phishing_reported as double) / nullif(phishing_delivered, 0) as report_rate,
+        {{ period_complete('quarter', 'quarter') }} as period_complete,
         {{ as_of() }} as as_of
     from quarterly
     order by quarter, geography

@@ -7,7 +7,7 @@
     render.py      writes <reports_dir>/<YYYY-MM>/report.html and the PNGs beside it
 """
 
-from orchestration.report.data import REPORT_TABLES
-from orchestration.report.render import REPORT_FILE, ReportResult, metadata_markdown, render_monthly_report
+from publish.report.data import REPORT_TABLES
+from publish.report.render import REPORT_FILE, ReportResult, metadata_markdown, render_monthly_report
 
 __all__ = ["REPORT_FILE", "REPORT_TABLES", "ReportResult", "metadata_markdown", "render_monthly_report"]

@@ -11,8 +11,9 @@ from typing import Any
 
 NA = "n/a"
 
-STATUS_LABELS = {"met": "met", "breached": "breached", "no_data": "no data"}
-STATUS_SYMBOLS = {"met": "\u2714", "breached": "\u2716", "no_data": "\u2013"}
+# pending: in a period still in progress, the evidence has not arrived yet (METRICS.md "Conventions")
+STATUS_LABELS = {"met": "met", "breached": "breached", "pending": "pending", "no_data": "no data"}
+STATUS_SYMBOLS = {"met": "\u2714", "breached": "\u2716", "pending": "\u2026", "no_data": "\u2013"}
 
 # Units of the metrics the report shows, as in the seed reference.metric_targets (which,
 # when the warehouse has it, takes precedence); anything else is guessed from its name.
@@ -124,6 +125,11 @@ def status_symbol(status: str | None) -> str:
 
 def status_class(status: str | None) -> str:
     return status if status in STATUS_LABELS else "other"
+
+
+def period_text(period: str, period_complete: bool | None) -> str:
+    """`month`, or `week (in progress)` for a period that had not ended at the row's as_of."""
+    return f"{period} (in progress)" if period_complete is False else period
 
 
 def month_label(value: date) -> str:

@@ -17,8 +17,8 @@ from typing import Any, Callable
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from orchestration.report import formatting as fmt
-from orchestration.report.data import ReportData
+from publish.report import formatting as fmt
+from publish.report.data import ReportData
 
 DPI = 100
 BLUE = "#1f5f99"

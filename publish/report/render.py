@@ -21,10 +21,10 @@ from typing import Any
 import jinja2
 
 from ingest.warehouse import open_warehouse
-from orchestration.report import formatting as fmt
-from orchestration.report.charts import Chart, draw_charts
-from orchestration.report.data import ReportData, load_report_data, parse_month
-from orchestration.report.template import ONLOAD_SCRIPT, TEMPLATE, script_hash
+from publish.report import formatting as fmt
+from publish.report.charts import Chart, draw_charts
+from publish.report.data import ReportData, load_report_data, parse_month
+from publish.report.template import ONLOAD_SCRIPT, TEMPLATE, script_hash
 
 REPORT_FILE = "report.html"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -44,6 +44,7 @@ class ReportResult:
     missing_tables: list[str] = field(default_factory=list)
     as_of_values: list[datetime] = field(default_factory=list)
     special_causes: list[str] = field(default_factory=list)  # "process YYYY-MM" of the report month
+    month_complete: bool | None = None  # False: the month was in progress at its rows' as_of
 
     @property
     def month_label(self) -> str:
@@ -67,7 +68,7 @@ def _environment() -> jinja2.Environment:
         percent=fmt.percent, hours=fmt.hours, num=fmt.count, dpmo=fmt.dpmo, sigma=fmt.sigma,
         ratio=fmt.ratio, day=fmt.day, instant=fmt.instant, text=fmt.text, yes_no=fmt.flag,
         fraction_of=fmt.fraction_of, status_label=fmt.status_label, status_symbol=fmt.status_symbol,
-        status_class=fmt.status_class,
+        status_class=fmt.status_class, period_text=fmt.period_text,
     )
     return env
 
@@ -141,6 +142,7 @@ def _context(data: ReportData, charts: list[Chart], warehouse: Path, generated_a
     return {
         "month_label": fmt.month_label(month),
         "month_title": fmt.month_title(month),
+        "month_complete": data.month_complete(),
         "as_of_values": [fmt.instant(v) for v in data.as_of_values()],
         "action_items_as_of": [fmt.instant(v) for v in data.action_items_as_of()],
         "generated_at": fmt.instant(generated_at),
@@ -234,8 +236,10 @@ def render_monthly_report(
         "charts": len(charts),
         "slos_met": sum(1 for r in data.slos if r["status"] == "met"),
         "slos_breached": sum(1 for r in data.slos if r["status"] == "breached"),
+        "slos_pending": sum(1 for r in data.slos if r["status"] == "pending"),
         "slos_no_data": sum(1 for r in data.slos if r["status"] == "no_data"),
         "scorecard_breached": sum(1 for r in data.scorecard if r["status"] == "breached"),
+        "scorecard_pending": sum(1 for r in data.scorecard if r["status"] == "pending"),
         "special_causes": len(special_causes(data)),
         "action_items": len(data.action_items),
         "month_rows": data.month_rows(),
@@ -250,6 +254,7 @@ def render_monthly_report(
         missing_tables=list(data.missing_tables),
         as_of_values=data.as_of_values(),
         special_causes=special_causes(data),
+        month_complete=data.month_complete(),
     )
 
 
@@ -261,10 +266,12 @@ def _md(text: str) -> str:
 def metadata_markdown(result: ReportResult) -> str:
     """The report's charts as Markdown with data: URI images, for the Dagster UI's metadata."""
     counts = result.counts
+    in_progress = " (month in progress)" if result.month_complete is False else ""
     lines = [
-        f"## Security metrics report {result.month_label}",
+        f"## Security metrics report {result.month_label}{in_progress}",
         "",
-        f"SLOs: {counts['slos_met']} met, {counts['slos_breached']} breached, {counts['slos_no_data']} no data; "
+        f"SLOs: {counts['slos_met']} met, {counts['slos_breached']} breached, {counts['slos_pending']} pending, "
+        f"{counts['slos_no_data']} no data; "
         f"special causes this month: {counts['special_causes']}; open action items: {counts['action_items']}.",
         "",
     ]

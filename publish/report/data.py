@@ -40,7 +40,7 @@ _QUERIES = {
     # The month's row, its ISO weeks (a week belongs to the month of its Thursday, so each
     # week is in one report) and its quarter's row.
     "opex_scorecard": """
-        SELECT metric, period, period_start, target, comparator, actual, status, as_of
+        SELECT metric, period, period_start, target, comparator, actual, status, period_complete, as_of
         FROM metrics.opex_scorecard
         WHERE (period = 'month' AND period_start = ?)
            OR (period = 'week' AND period_start + INTERVAL 3 DAY >= ? AND period_start + INTERVAL 3 DAY < ?)
@@ -50,7 +50,7 @@ _QUERIES = {
                  period_start
     """,
     "security_slo_monthly": """
-        SELECT slo_id, description, target, comparator, actual, numerator, denominator, status, as_of
+        SELECT slo_id, description, target, comparator, actual, numerator, denominator, status, period_complete, as_of
         FROM metrics.security_slo_monthly
         WHERE month = ?
         ORDER BY slo_id
@@ -58,39 +58,39 @@ _QUERIES = {
     "incident_response_monthly": """
         SELECT severity, geography, incidents, mttd_hours, mttd_median_hours, mttd_p90_hours,
                mttr_hours, mttr_median_hours, mttr_p90_hours, resolved_incidents,
-               change_induced_incidents, as_of
+               change_induced_incidents, period_complete, as_of
         FROM metrics.incident_response_monthly
         WHERE month = ? AND geography = 'ALL'
         ORDER BY severity = 'ALL' DESC, severity
     """,
     "control_chart_monthly": """
         SELECT month, process, chart, value, n, center, ucl, lcl, sigma,
-               rule_1, rule_2, rule_3, rule_4, special_cause, as_of
+               rule_1, rule_2, rule_3, rule_4, special_cause, period_complete, as_of
         FROM metrics.control_chart_monthly
         WHERE month > ? AND month <= ?
         ORDER BY chart, process = 'all', process, month
     """,
     "dpmo_monthly": """
-        SELECT process, units, opportunities_per_unit, opportunities, defects, dpmo, sigma_level, as_of
+        SELECT process, units, opportunities_per_unit, opportunities, defects, dpmo, sigma_level, period_complete, as_of
         FROM metrics.dpmo_monthly
         WHERE month = ?
         ORDER BY process = 'all', process
     """,
     "defect_pareto_monthly": """
-        SELECT dimension, category, defects, share, cumulative_share, rank, vital_few, as_of
+        SELECT dimension, category, defects, share, cumulative_share, rank, vital_few, period_complete, as_of
         FROM metrics.defect_pareto_monthly
         WHERE month = ?
         ORDER BY dimension, rank, category
     """,
     "training_monthly": """
         SELECT geography, assignments_due, completed_on_time, completion_rate, phishing_delivered,
-               phishing_clicked, click_rate, phishing_reported, report_rate, as_of
+               phishing_clicked, click_rate, phishing_reported, report_rate, period_complete, as_of
         FROM metrics.training_monthly
         WHERE month = ?
     """,
     "error_budget_monthly": """
         SELECT dimension, objective, allowed, consumed, remaining, consumed_fraction, status,
-               elapsed_fraction, burn_rate, projected_consumed_fraction, as_of
+               elapsed_fraction, burn_rate, projected_consumed_fraction, period_complete, as_of
         FROM metrics.error_budget_monthly
         WHERE month = ?
     """,
@@ -172,6 +172,17 @@ class ReportData:
         rows += [r for rows in self.p_charts.values() for r in rows if r["month"] == self.month]
         rows += [r for r in self.xmr_mttd if r["month"] == self.month]
         return sorted({r["as_of"] for r in rows if r.get("as_of") is not None})
+
+    def month_complete(self) -> bool | None:
+        """Whether the report month had ended at the as_of of its rows (METRICS.md
+        `period_complete`): False when any of its rows was evaluated while the month was in
+        progress, None without rows. The quarter's and weeks' scorecard rows are left out:
+        their periods end on other days."""
+        rows = [r for r in self.scorecard if r["period"] == "month"]
+        rows += [*self.slos, *self.incidents, *self.dpmo, *self.training, *self.error_budget]
+        rows += [r for rows in self.pareto.values() for r in rows]
+        flags = [r["period_complete"] for r in rows if r.get("period_complete") is not None]
+        return all(flags) if flags else None
 
     def action_items_as_of(self) -> list[datetime]:
         return sorted({r["as_of"] for r in self.action_items if r.get("as_of") is not None})

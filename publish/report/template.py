@@ -44,6 +44,7 @@ TEMPLATE = r"""<!DOCTYPE html>
   .status { font-weight: bold; padding: 0.1em 0.45em; border-radius: 0.3em; white-space: nowrap; }
   .status-met { color: #1b5e20; background: #e3f1e4; }
   .status-breached { color: #b71c1c; background: #fbe3e3; }
+  .status-pending { color: #6d4a00; background: #fff0c2; }
   .status-no_data, .status-other { color: #444; background: #ececec; }
   .flag { color: #b71c1c; font-weight: bold; }
   .notice { background: #fff7e0; border-left: 4px solid #e08a00; padding: 0.4em 0.8em; }
@@ -62,14 +63,19 @@ TEMPLATE = r"""<!DOCTYPE html>
 <body data-month="{{ month_label }}" data-charts-expected="{{ charts | length }}" data-charts-loaded="pending">
 <header>
 <h1>Security metrics report &ndash; {{ month_title }}</h1>
-<p class="meta">Month {{ month_label }} (calendar month, UTC).
+<p class="meta" id="report-meta">Month {{ month_label }} (calendar month, UTC).
 {% if as_of_values %}Evaluated at {{ as_of_values | join(", ") }}.{% else %}No metric rows for this month.{% endif %}
 Generated {{ generated_at }} from <code>{{ warehouse_name }}</code>.</p>
+{% if month_complete is false %}<p class="notice" id="month-in-progress">Month in progress: {{ month_label }} had not ended when
+these rows were evaluated, so its figures are provisional. <span class="status status-pending">{{ "pending" | status_symbol }} pending</span>
+marks a target without its evidence yet (no restore test so far this month, no DR test so far this quarter); it may
+still arrive before the period ends. A breach that has already happened is shown as breached.</p>{% endif %}
 {% if missing_tables %}<p class="notice" id="missing-tables">Not in the warehouse yet, so not shown:
 {% for table in missing_tables %}<code>metrics.{{ table }}</code>{% if not loop.last %}, {% endif %}{% endfor %}.</p>{% endif %}
 <div class="summary">
   <div>SLOs: <span class="status status-met">{{ slo_counts.met }} met</span>
   <span class="status status-breached">{{ slo_counts.breached }} breached</span>
+  <span class="status status-pending">{{ slo_counts.pending }} pending</span>
   <span class="status status-no_data">{{ slo_counts.no_data }} no data</span></div>
   <div>Special causes this month: <strong id="special-causes">{{ special_causes | length }}</strong></div>
   <div>Open action items: <strong id="action-item-count">{{ action_items | length }}</strong></div>
@@ -109,7 +115,7 @@ Generated {{ generated_at }} from <code>{{ warehouse_name }}</code>.</p>
 <thead><tr><th>Metric</th><th>Period</th><th>Starting</th><th class="num">Target</th><th class="num">Actual</th><th>Status</th></tr></thead>
 <tbody>
 {% for row in scorecard %}
-<tr data-key="{{ row.metric }}/{{ row.period }}/{{ row.period_start | day }}"><td>{{ row.metric }}</td><td>{{ row.period }}</td><td>{{ row.period_start | day }}</td>
+<tr data-key="{{ row.metric }}/{{ row.period }}/{{ row.period_start | day }}"><td>{{ row.metric }}</td><td>{{ row.period | period_text(row.period_complete) }}</td><td>{{ row.period_start | day }}</td>
 <td class="num">{{ row.target_text }}</td><td class="num">{{ row.actual_text }}</td><td>{{ status(row.status) }}</td></tr>
 {% endfor %}
 </tbody></table>
