@@ -129,6 +129,7 @@ def _run_holding_the_lock(
     landing: Path, warehouse: Path, as_of: datetime, months: tuple[str, str] | None, *, verbose: bool
 ) -> int:
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import WAREHOUSE_TAG
     from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
     from orchestration.settings import data_docs_dir, reports_dir
     from orchestration.writer_lock import is_outside_lock_error, outside_holder_problem
@@ -148,7 +149,8 @@ def _run_holding_the_lock(
         instance = stack.enter_context(_instance())
         result = job.execute_in_process(
             instance=instance,
-            tags={AS_OF_TAG: format_as_of(as_of), **_partition_tags(months)},
+            # the job's warehouse tag was read when the definitions were first loaded
+            tags={AS_OF_TAG: format_as_of(as_of), **_partition_tags(months), WAREHOUSE_TAG: str(warehouse.resolve())},
             raise_on_error=False,
         )
     problems = problems_of(result)
