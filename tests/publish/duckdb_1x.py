@@ -75,7 +75,7 @@ def read_with(python: Path, database: Path) -> dict:
         capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": ""},
     )
     if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed")
+        raise RuntimeError(done.stderr.strip() or f"exit {done.returncode}")
     return json.loads(done.stdout)
 
 
