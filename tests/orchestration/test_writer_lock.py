@@ -16,13 +16,11 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
-import yaml
 
 from ingest.warehouse import ensure_schema, open_warehouse
 from orchestration.cli import main
-from orchestration.writer_lock import WarehouseBusy, lock_path, warehouse_writer_lock
+from orchestration.writer_lock import lock_path, warehouse_writer_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_YAML = REPO_ROOT / "orchestration" / "instance" / "dagster.yaml"
@@ -38,7 +36,6 @@ with warehouse_writer_lock(sys.argv[1], wait_seconds=0):
 # An analyst's DuckDB session on the working file (read-write, as the DuckDB CLI opens it).
 FILE_HOLDER = """
 import sys, time
-import duckdb
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
