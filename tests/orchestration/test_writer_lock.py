@@ -36,6 +36,7 @@ with warehouse_writer_lock(sys.argv[1], wait_seconds=0):
 # An analyst's DuckDB session on the working file (read-write, as the DuckDB CLI opens it).
 FILE_HOLDER = """
 import sys, time
+import duckdb
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
