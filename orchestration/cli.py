@@ -125,6 +125,21 @@ def _bi_snapshot_line(result, warehouse: Path) -> str:
     return f"bi snapshot: not published by this run ({bi_snapshot_path(warehouse)} is unchanged)"
 
 
+def _steps_failed_on_outside_lock(result) -> dict[str, str]:
+    """Step key -> DuckDB's message, for the steps that failed on the warehouse's file lock."""
+    from orchestration.writer_lock import is_outside_lock_error
+
+    found = {}
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None:
+            if is_outside_lock_error(error.message):
+                found[event.step_key] = error.message
+                break
+            error = error.cause
+    return found
+
+
 def _run_holding_the_lock(
     landing: Path, warehouse: Path, as_of: datetime, months: tuple[str, str] | None, *, verbose: bool
 ) -> int:
@@ -132,7 +147,7 @@ def _run_holding_the_lock(
     from orchestration.defs.jobs import WAREHOUSE_TAG
     from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
     from orchestration.settings import data_docs_dir, reports_dir
-    from orchestration.writer_lock import is_outside_lock_error, outside_holder_problem
+    from orchestration.writer_lock import outside_holder_problem
     from publish.bi_snapshot import bi_snapshot_path
 
     held_outside = _outside_holder(warehouse)
@@ -155,18 +170,20 @@ def _run_holding_the_lock(
         )
     problems = problems_of(result)
     # A reader that opened the working file mid-run: said once, not as DuckDB's error per step.
-    outside = [line for line in problems if is_outside_lock_error(line)]
+    outside = _steps_failed_on_outside_lock(result)
     if outside:
-        problems = [line for line in problems if line not in outside]
-        problems.insert(0, outside_holder_problem(warehouse, outside[0], bi_snapshot_path(warehouse)))
+        problems = [line for line in problems if not any(line.startswith(f"step {k} failed:") for k in outside)]
+        message = next(iter(outside.values()))
+        problems.insert(0, outside_holder_problem(warehouse, message, bi_snapshot_path(warehouse)))
     for line in warnings_of(result):
         print(f"warning: {line}")
-    for line in blocked_lines(warehouse, result.run_id):
+    # With the file still held open outside, what needs the warehouse after the run waits for the next one.
+    for line in [] if outside else blocked_lines(warehouse, result.run_id):
         print(f"blocked: {line}")
     print_headline(warehouse, as_of, months)
     for line in problems:
         print(f"problem: {line}", file=sys.stderr)
-    if not result.success:
+    if not result.success and not outside:
         alert_failed_run(warehouse, result, problems)
     if log_path is not None:
         print(f"run log: {log_path}")

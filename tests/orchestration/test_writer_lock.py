@@ -19,8 +19,8 @@ import dagster as dg
 import pytest
 
 from ingest.warehouse import ensure_schema, open_warehouse
-from orchestration.cli import main
-from orchestration.writer_lock import lock_path, warehouse_writer_lock
+from orchestration.cli import _steps_failed_on_outside_lock, main
+from orchestration.writer_lock import lock_path, outside_holder_problem, warehouse_writer_lock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INSTANCE_YAML = REPO_ROOT / "orchestration" / "instance" / "dagster.yaml"
@@ -149,7 +149,7 @@ def test_a_run_that_fails_before_its_metric_models_publishes_nothing(small_wareh
     snapshot = tmp_path / "bi.duckdb"
     monkeypatch.setenv("SECOPS_BI_FILE", str(snapshot))
     job = defs().resolve_job_def("secops_run")
-    with _holding(FILE_HOLDER, warehouse, 60):
+    with _holding(FILE_HOLDER, warehouse, 60) as holder:
         result = job.execute_in_process(
             instance=dg.DagsterInstance.ephemeral(),
             tags={"dagster/asset_partition_range_start": "2026-09-01",
@@ -158,8 +158,13 @@ def test_a_run_that_fails_before_its_metric_models_publishes_nothing(small_wareh
             raise_on_error=False,
         )
     assert not result.success
-    failed = {e.step_key for e in result.get_step_failure_events()}
-    assert "landing_zone" in failed
+    assert "landing_zone" in {e.step_key for e in result.get_step_failure_events()}
+    # what `secops run` makes of such a step failure (a reader that opened the file mid-run)
+    outside = _steps_failed_on_outside_lock(result)
+    assert list(outside) == ["landing_zone"]
+    assert f"held open by process {holder.pid} outside the pipeline" in outside_holder_problem(
+        warehouse, outside["landing_zone"], snapshot
+    )
     assert not any(e.asset_key.path == ["publish", "bi_snapshot"] for e in result.get_asset_materialization_events())
     assert not snapshot.exists()
 
