@@ -143,6 +143,8 @@ def publish_snapshot(
     """Copy the published tables of `warehouse` into a new snapshot file and rename it over `target`."""
     warehouse = Path(warehouse).expanduser().resolve()
     target = Path(target).expanduser().resolve() if target else bi_snapshot_path(warehouse)
+    if target == warehouse:
+        raise ValueError(f"the BI snapshot cannot be the working warehouse itself ({warehouse}); set {BI_FILE_ENV} elsewhere")
     target.parent.mkdir(parents=True, exist_ok=True)
     # Same folder as the target, so the rename is atomic; named by process so two
     # publishers never share one (the writer lock keeps them apart anyway).
