@@ -168,7 +168,8 @@ def test_bi_snapshot_asset_is_downstream_of_every_metric_table_with_row_counts(p
         result = dg.materialize([bi_snapshot], resources={"warehouse_writer_lock": WarehouseWriterLock()})
     finally:
         del os.environ["SECOPS_BI_FILE"]
-    (materialization,) = result.asset_materializations_for_node("publish__bi_snapshot")
+    (event,) = [e for e in result.get_asset_materialization_events() if e.asset_key == BI_SNAPSHOT]
+    materialization = event.materialization
     counts = materialization.metadata["row_counts"].value
     assert counts == _catalog(snapshot)
     assert materialization.metadata["dagster/row_count"].value == sum(
