@@ -87,10 +87,73 @@ def run_pipeline(
         print(f"error: landing folder {landing} does not exist", file=sys.stderr)
         return 2
 
+    from orchestration.writer_lock import WarehouseBusy, warehouse_writer_lock
+
+    try:
+        with warehouse_writer_lock(warehouse):
+            return _run_holding_the_lock(landing, warehouse, as_of, months, verbose=verbose)
+    except WarehouseBusy as busy:
+        print(f"problem: {busy}", file=sys.stderr)
+        return 1
+
+
+def _outside_holder(warehouse: Path) -> str | None:
+    """The problem line when a process outside the pipeline holds the warehouse file open."""
+    import duckdb
+
+    from ingest.warehouse import connect
+    from orchestration.writer_lock import is_outside_lock_error, outside_holder_problem
+    from publish.bi_snapshot import bi_snapshot_path
+
+    if not warehouse.exists():
+        return None
+    try:
+        connect(warehouse).close()
+    except duckdb.IOException as error:
+        if is_outside_lock_error(str(error)):
+            return outside_holder_problem(warehouse, str(error), bi_snapshot_path(warehouse))
+        raise
+    return None
+
+
+def _bi_snapshot_line(result, warehouse: Path) -> str:
+    from publish.bi_snapshot import bi_snapshot_path
+
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.path == ["publish", "bi_snapshot"]:
+            return f"bi snapshot: {event.materialization.metadata['path'].value}"
+    return f"bi snapshot: not published by this run ({bi_snapshot_path(warehouse)} is unchanged)"
+
+
+def _steps_failed_on_outside_lock(result) -> dict[str, str]:
+    """Step key -> DuckDB's message, for the steps that failed on the warehouse's file lock."""
+    from orchestration.writer_lock import is_outside_lock_error
+
+    found = {}
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        while error is not None:
+            if is_outside_lock_error(error.message):
+                found[event.step_key] = error.message
+                break
+            error = error.cause
+    return found
+
+
+def _run_holding_the_lock(
+    landing: Path, warehouse: Path, as_of: datetime, months: tuple[str, str] | None, *, verbose: bool
+) -> int:
     from orchestration.definitions import defs
+    from orchestration.defs.jobs import WAREHOUSE_TAG
     from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
     from orchestration.settings import data_docs_dir, reports_dir
+    from orchestration.writer_lock import outside_holder_problem
+    from publish.bi_snapshot import bi_snapshot_path
 
+    held_outside = _outside_holder(warehouse)
+    if held_outside:
+        print(f"problem: {held_outside}", file=sys.stderr)
+        return 1
     job = defs().resolve_job_def("secops_run")
     log_path = None if verbose else _run_log_path(warehouse, as_of)
     with contextlib.ExitStack() as stack:
@@ -101,21 +164,30 @@ def run_pipeline(
         instance = stack.enter_context(_instance())
         result = job.execute_in_process(
             instance=instance,
-            tags={AS_OF_TAG: format_as_of(as_of), **_partition_tags(months)},
+            # the job's warehouse tag was read when the definitions were first loaded
+            tags={AS_OF_TAG: format_as_of(as_of), **_partition_tags(months), WAREHOUSE_TAG: str(warehouse.resolve())},
             raise_on_error=False,
         )
     problems = problems_of(result)
+    # A reader that opened the working file mid-run: said once, not as DuckDB's error per step.
+    outside = _steps_failed_on_outside_lock(result)
+    if outside:
+        problems = [line for line in problems if not any(line.startswith(f"step {k} failed:") for k in outside)]
+        message = next(iter(outside.values()))
+        problems.insert(0, outside_holder_problem(warehouse, message, bi_snapshot_path(warehouse)))
     for line in warnings_of(result):
         print(f"warning: {line}")
-    for line in blocked_lines(warehouse, result.run_id):
+    # With the file still held open outside, what needs the warehouse after the run waits for the next one.
+    for line in [] if outside else blocked_lines(warehouse, result.run_id):
         print(f"blocked: {line}")
     print_headline(warehouse, as_of, months)
     for line in problems:
         print(f"problem: {line}", file=sys.stderr)
-    if not result.success:
+    if not result.success and not outside:
         alert_failed_run(warehouse, result, problems)
     if log_path is not None:
         print(f"run log: {log_path}")
+    print(_bi_snapshot_line(result, warehouse))
     print(f"data quality: {data_docs_dir() / 'index.html'}")
     print(f"reports: {reports_dir()}")
     print(f"warehouse: {warehouse.resolve()}")
@@ -126,6 +198,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of) if args.as_of else now_utc()
     months = parse_months(args.month)
     return run_pipeline(args.landing, args.warehouse, as_of, months, verbose=args.verbose)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from publish.export import export_metrics
+
+    source, exported = export_metrics(args.warehouse, args.out, args.format, parse_months(args.month))
+    print(f"exported from: {source}")
+    for table in exported:
+        print(f"{table.table}: {table.rows} rows -> {table.path}")
+    return 0
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -199,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(a monthly partition run or backfill; default: every month)")
     run.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's log instead of writing it to a run log")
     run.set_defaults(handler=_cmd_run)
+
+    export = commands.add_parser("export", help="write every metrics.* table as Parquet or CSV files for BI tools")
+    export.add_argument("--format", required=True, choices=("parquet", "csv"))
+    export.add_argument("--out", type=Path, required=True, help="output folder")
+    export.add_argument("--month", help="YYYY-MM or YYYY-MM:YYYY-MM: only these months' rows of the monthly tables")
+    export.add_argument("--warehouse", type=Path, default=warehouse_path(),
+                        help="DuckDB file; its BI snapshot is read when it exists")
+    export.set_defaults(handler=_cmd_export)
 
     generate = commands.add_parser("generate", help="write canonical sample exports for every family")
     generate.add_argument("--out", type=Path, required=True)

@@ -6,6 +6,9 @@ SECOPS_DEFAULT_TZ  zone for timestamps written without offset  (default UTC)
 SECOPS_MEMORY_LIMIT  DuckDB memory_limit for ingest and dbt    (default 2GB)
 SECOPS_DATA_DOCS   HTML page of the latest validations         (default data_docs/ beside the warehouse)
 SECOPS_REPORTS     monthly reports, one folder per month       (default reports/ beside the warehouse)
+SECOPS_BI_FILE     the BI snapshot (publish/bi_snapshot.py)    (default bi/<warehouse file name> beside it)
+SECOPS_BI_STORAGE_VERSION  the snapshot's DuckDB storage format (default the oldest that holds its types)
+SECOPS_LOCK_WAIT_SECONDS   how long a run waits for another writer (default 600; orchestration/writer_lock.py)
 """
 
 from __future__ import annotations
