@@ -6,6 +6,8 @@ SECOPS_DEFAULT_TZ  zone for timestamps written without offset  (default UTC)
 SECOPS_MEMORY_LIMIT  DuckDB memory_limit for ingest and dbt    (default 2GB)
 SECOPS_DATA_DOCS   HTML page of the latest validations         (default data_docs/ beside the warehouse)
 SECOPS_REPORTS     monthly reports, one folder per month       (default reports/ beside the warehouse)
+SECOPS_DBT_RUNS    dbt's target and log folders of the runs     (default dbt_runs/ beside the warehouse)
+SECOPS_DBT_RUNS_KEEP  how many of them are kept, newest first  (default 4)
 """
 
 from __future__ import annotations
@@ -41,3 +43,19 @@ def data_docs_dir() -> Path:
 
 def reports_dir() -> Path:
     return _path("SECOPS_REPORTS", warehouse_path().parent / "reports")
+
+
+DEFAULT_DBT_RUNS_KEEP = 4  # the last two runs: each runs two dbt builds (foundation, metrics)
+
+
+def dbt_runs_dir() -> Path:
+    return _path("SECOPS_DBT_RUNS", warehouse_path().parent / "dbt_runs")
+
+
+def dbt_runs_keep() -> int:
+    text = os.environ.get("SECOPS_DBT_RUNS_KEEP", "").strip()
+    if not text:
+        return DEFAULT_DBT_RUNS_KEEP
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"SECOPS_DBT_RUNS_KEEP must be a whole number >= 1, not {text!r}")
+    return int(text)
