@@ -175,6 +175,9 @@ def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, t
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
     shutil.copytree(shared_landing, landing)
     shutil.copy2(shared_warehouse, warehouse)
+    wal = shared_warehouse.with_name(shared_warehouse.name + ".wal")
+    if wal.exists():  # not after a clean close; copied with the file if ever there
+        shutil.copy2(wal, warehouse.with_name(warehouse.name + ".wal"))
     # The same bytes under new names, plus one file that cannot be read.
     for path in sorted(landing.rglob("*.csv")):
         shutil.copy(path, path.with_name(f"copy_of_{path.name}"))
