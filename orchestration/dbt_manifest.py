@@ -3,6 +3,9 @@
 dagster-dbt needs a parsed manifest when definitions load. A fresh checkout has
 none, and a model edited since the last parse makes it stale, so both are parsed
 here (about ten seconds) instead of asking people to remember `dbt parse`.
+The parse writes one set of files to dbt_project/target (manifest, partial-parse
+state), replaced by the next parse and never added to; runs write their own dbt
+files elsewhere (orchestration/dbt_runs.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ def ensure_manifest(project: DbtProject) -> Path:
         [
             "parse",
             "--quiet",
+            # no dbt.log in the checkout (dbt would append one under dbt_project/logs)
+            "--log-level-file", "none",
             "--project-dir", str(project.project_dir),
             "--profiles-dir", str(project.profiles_dir),
             "--target-path", str(manifest.parent),

@@ -9,6 +9,8 @@ SECOPS_REPORTS     monthly reports, one folder per month       (default reports/
 SECOPS_BI_FILE     the BI snapshot (publish/bi_snapshot.py)    (default bi/<warehouse file name> beside it)
 SECOPS_BI_STORAGE_VERSION  the snapshot's DuckDB storage format (default the oldest that holds its types)
 SECOPS_LOCK_WAIT_SECONDS   how long a run waits for another writer (default 600; orchestration/writer_lock.py)
+SECOPS_DBT_RUNS    dbt's target and log folders of the runs     (default dbt_runs/ beside the warehouse)
+SECOPS_DBT_RUNS_KEEP  how many of them are kept, newest first  (default 4)
 """
 
 from __future__ import annotations
@@ -44,3 +46,19 @@ def data_docs_dir() -> Path:
 
 def reports_dir() -> Path:
     return _path("SECOPS_REPORTS", warehouse_path().parent / "reports")
+
+
+DEFAULT_DBT_RUNS_KEEP = 4  # the last two runs: each runs two dbt builds (foundation, metrics)
+
+
+def dbt_runs_dir() -> Path:
+    return _path("SECOPS_DBT_RUNS", warehouse_path().parent / "dbt_runs")
+
+
+def dbt_runs_keep() -> int:
+    text = os.environ.get("SECOPS_DBT_RUNS_KEEP", "").strip()
+    if not text:
+        return DEFAULT_DBT_RUNS_KEEP
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"SECOPS_DBT_RUNS_KEEP must be a whole number >= 1, not {text!r}")
+    return int(text)

@@ -7,7 +7,8 @@ the metric marts, partitioned by month. A run for a month or a range of months
 recomputes and replaces only those months' rows (earlier months keep their
 as_of); a run without a partition rebuilds every month (--full-refresh). Every
 `dbt build` gets the run's as_of, so each metric row stores the evaluation time
-it was computed at.
+it was computed at. Each `dbt build` writes its target and log files to its own
+folder beside the warehouse, the newest few kept (orchestration/dbt_runs.py).
 """
 
 import json
@@ -20,6 +21,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from ingest.warehouse import open_warehouse
 from orchestration.as_of import format_as_of, run_as_of
 from orchestration.dbt_manifest import ensure_manifest, secops_dbt_project
+from orchestration.dbt_runs import new_target_path
 from orchestration.gating import models_blocked_by
 from orchestration.owners import pipeline_owners
 from orchestration.partitions import is_every_partition, monthly_partitions
@@ -73,7 +75,9 @@ def secops_dbt_foundation(context: dg.AssetExecutionContext, dbt: DbtCliResource
     """Seeds, staging views and intermediate models: every rule of METRICS.md applied once, judged at as_of."""
     as_of = format_as_of(run_as_of(context))
     context.log.info(f"dbt build (foundation) with as_of={as_of}")
-    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()
+    yield from dbt.cli(
+        ["build", "--vars", json.dumps({"as_of": as_of})], context=context, target_path=_target_path(context)
+    ).stream()
 
 
 @dbt_assets(
@@ -101,7 +105,16 @@ def secops_dbt_metrics(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         variables.update(partition_month_from=keys.start, partition_month_to=keys.end)
         context.log.info(f"recomputing months {keys.start}..{keys.end} with as_of={variables['as_of']}")
     args += _blocked_model_exclusions(context)
-    yield from dbt.cli([*args, "--vars", json.dumps(variables)], context=context).stream()
+    yield from dbt.cli(
+        [*args, "--vars", json.dumps(variables)], context=context, target_path=_target_path(context)
+    ).stream()
+
+
+def _target_path(context: dg.AssetExecutionContext):
+    """This invocation's target and log folder, outside the checkout, older ones pruned (orchestration/dbt_runs.py)."""
+    path = new_target_path(context.op_execution_context.op.name, context.run.run_id)
+    context.log.info(f"dbt target and logs: {path}")
+    return path
 
 
 def _blocked_model_exclusions(context: dg.AssetExecutionContext) -> list[str]:

@@ -9,7 +9,9 @@ error_share 0.6, so these are WARN:
   incidents validity: 1 of 6 incident records (16.67 %) detected before occurring
   phishing consistency: 1 of 2 e-mails (50 %) to a person not in the directory (always WARN:
   kept under UNKNOWN and counted)
-  identities timeliness: stale
+  identities timeliness: stale (newest snapshot 720 h old, 192 h allowed)
+and, a month after the September exports, the other families' tables are stale too (mails and
+posts to exactly their owners: test_owners_get_one_mail_and_one_post_per_failed_check).
 A second run on the same files and as_of repeats metrics and validations. (A file with a
 broken schema blocking only its family's tables: test_pipeline.py.)
 Alerts go to a real SMTP server and a real HTTP receiver on 127.0.0.1.
@@ -17,7 +19,9 @@ Alerts go to a real SMTP server and a real HTTP receiver on 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,7 +46,8 @@ def _query(warehouse: Path, sql: str, params=None) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, smtp_server_module, webhook_server_module):
+def runs(tmp_path_factory, smtp_server_module, webhook_server_module, restore_environment):
+    # restore_environment: `secops run` sets SECOPS_LANDING and SECOPS_WAREHOUSE itself
     base = tmp_path_factory.mktemp("data_quality")
     landing, warehouse = base / "landing", base / "warehouse.duckdb"
     shutil.copytree(FIXTURE_LANDING, landing)
@@ -133,12 +138,13 @@ def _failed(warehouse: Path, run: int) -> dict[tuple, tuple]:
         """
         WITH runs AS (SELECT run_id, min(validated_at) AS started FROM data_quality.validation_results GROUP BY run_id),
         nth AS (SELECT run_id FROM runs ORDER BY started LIMIT 1 OFFSET ?)
-        SELECT asset_key, check_name, expectation, column_name, severity, unexpected_count, unexpected_percent
+        SELECT asset_key, check_name, expectation, column_name, severity, unexpected_count, unexpected_percent,
+               observed_value, threshold
         FROM data_quality.validation_results WHERE run_id = (SELECT run_id FROM nth) AND NOT success
         """,
         [run],
     )
-    return {(r[0], r[1], r[2], r[3]): (r[4], r[5], r[6]) for r in rows}
+    return {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
 
 
 def test_warn_level_failures_leave_the_run_green(runs):
@@ -149,13 +155,22 @@ def test_each_bad_export_is_a_failed_check_with_its_severity(runs):
     failed = _failed(runs["warehouse"], 0)
     # i9 detected before it occurred: 1 of the 6 incident records (i1..i5, i9) = 16.67 % <= 60 %: WARN
     detected = failed[("incident/incidents", "validity", "expect_column_pair_values_a_to_be_greater_than_b", "detected_at, occurred_at")]
-    assert detected[0] == "WARN" and detected[1] == 1 and detected[2] == pytest.approx(100 / 6)
+    assert detected[:3] == ("WARN", 1, pytest.approx(100 / 6))
     # ghost is in no identity snapshot: 1 of 2 phishing e-mails = 50 %: WARN (consistency)
     ghost = failed[("training/phishing_results", "consistency", "expect_column_values_to_be_in_set", "person_in_directory")]
-    assert ghost == ("WARN", 1, pytest.approx(50.0))
+    assert ghost[:3] == ("WARN", 1, pytest.approx(50.0))
     # newest identity snapshot 2026-09-15, 30 days before as_of: stale (WARN by default)
     stale = failed[("iam/identities", "timeliness", "expect_column_max_to_be_between", "snapshot_at")]
-    assert stale[0] == "WARN"
+    severity, _, _, observed, threshold = stale
+    assert severity == "WARN"
+    # observed: the newest snapshot_at, 2026-09-15; the threshold: no older than as_of - 192 h
+    # (weekly cadence) = 2026-10-15T00:00Z - 8 days = 2026-10-07T00:00Z
+    assert observed == "2026-09-15 00:00:00+00:00"
+    assert json.loads(threshold) == {"min_value": "2026-10-07 00:00:00+00:00"}
+    # measured age at as_of: 2026-09-15 -> 2026-10-15 = 30 days = 720 h, over the allowed 192 h
+    as_of = datetime.fromisoformat(AS_OF_1)
+    newest, oldest_allowed = datetime.fromisoformat(observed), datetime.fromisoformat(json.loads(threshold)["min_value"])
+    assert (as_of - newest, as_of - oldest_allowed) == (timedelta(hours=720), timedelta(hours=192))
 
 
 def test_the_excluded_incident_is_not_in_the_metrics_but_is_counted(runs):
@@ -170,20 +185,51 @@ def test_the_excluded_incident_is_not_in_the_metrics_but_is_counted(runs):
     assert validity[0][0] == pytest.approx(5 / 6)
 
 
+def _mailed(mails) -> dict[tuple[str, str], list[list[str]]]:
+    """(asset, check) -> the recipient list of each mail about it, from subjects
+    "[secops WARN] check <check> failed on <asset> (run <id>)"."""
+    import re
+
+    sent: dict[tuple[str, str], list[list[str]]] = {}
+    for recipients, message in mails:
+        match = re.match(r"\[secops \w+\] check (\S+) failed on (\S+) \(run ", message["Subject"])
+        assert match, message["Subject"]
+        sent.setdefault((match[2], match[1]), []).append(sorted(recipients))
+    return sent
+
+
+def _posted(posts) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path, _ in posts:
+        counts[path] = counts.get(path, 0) + 1
+    return counts
+
+
 def test_owners_get_one_mail_and_one_post_per_failed_check(runs):
-    subjects = {(m[0][0], m[1]["Subject"]) for m in runs["first_mails"]}
-    recipients = {to for to, _ in subjects}
-    assert "security_operations@example.test" in recipients  # incidents validity
-    assert "security_awareness@example.test" in recipients  # phishing consistency
-    assert "identity_and_access@example.test" in recipients  # stale identities
+    # Each failed check mails its owners (owners.yaml) and only them, once:
+    # the bad exports above, and the tables of every family but incident (event-driven: no
+    # freshness check) stale at as_of 2026-10-15; access reviews have no freshness check either
+    assert _mailed(runs["first_mails"]) == {
+        ("incident/incidents", "validity"): [["security_operations@example.test"]],  # incident: security-operations
+        ("training/phishing_results", "consistency"): [["security_awareness@example.test"]],  # training: security-awareness
+        ("iam/identities", "timeliness"): [["identity_and_access@example.test"]],  # iam: identity-and-access
+        # ghost's country is blank and it is in no snapshot: its geography is unresolved too
+        ("training/phishing_results", "completeness"): [["security_awareness@example.test"]],
+        ("training/assignments", "timeliness"): [["security_awareness@example.test"]],
+        ("training/phishing_results", "timeliness"): [["security_awareness@example.test"]],
+        ("scanner/findings", "timeliness"): [["vulnerability_management@example.test"]],  # scanner: vulnerability-management
+        ("scanner/certificates", "timeliness"): [["vulnerability_management@example.test"]],
+        ("backup/backup_jobs", "timeliness"): [["sre_platform@example.test"]],  # backup: sre-platform
+    }
+    # ...and posts once per failed check to its owner's webhook: 9 posts, 9 mails
+    assert _posted(runs["first_posts"]) == {
+        "/hooks/security_operations": 1, "/hooks/security_awareness": 4, "/hooks/identity_and_access": 1,
+        "/hooks/vulnerability_management": 2, "/hooks/sre_platform": 1,
+    }
     incident_mail = next(m for m in runs["first_mails"] if m[0] == ["security_operations@example.test"])
     body = incident_mail[1].get_content()
     assert "incident/incidents" in body and "validity" in body
     assert "expect_column_pair_values_a_to_be_greater_than_b" in body and "i9" not in incident_mail[1]["Subject"]
-    paths = sorted(path for path, _ in runs["first_posts"])
-    assert "/hooks/security_operations" in paths and "/hooks/security_awareness" in paths
-    # one message per failing check per run: no (recipient, subject) twice
-    assert len(subjects) == len(runs["first_mails"])
 
 
 def test_a_rerun_repeats_metrics_and_validations_and_suppresses_repeat_alerts(runs):

@@ -169,8 +169,16 @@ def test_months_run_from_first_covered_month_to_as_of(first_run):
     assert october[3] == 0 and october[4] is None  # no incident detected in October
 
 
-def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, capsys):
-    code, landing, warehouse, rows_before = first_run
+def test_same_files_again_change_nothing_and_a_broken_file_is_named(first_run, tmp_path, capsys):
+    # Its own copy of the first run's landing folder and warehouse: the module's shared
+    # ones stay as the first run left them, whatever order the tests run in.
+    _, shared_landing, shared_warehouse, rows_before = first_run
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    shutil.copytree(shared_landing, landing)
+    shutil.copy2(shared_warehouse, warehouse)
+    wal = shared_warehouse.with_name(shared_warehouse.name + ".wal")
+    if wal.exists():  # not after a clean close; copied with the file if ever there
+        shutil.copy2(wal, warehouse.with_name(warehouse.name + ".wal"))
     # The same bytes under new names, plus one file that cannot be read.
     for path in sorted(landing.rglob("*.csv")):
         shutil.copy(path, path.with_name(f"copy_of_{path.name}"))

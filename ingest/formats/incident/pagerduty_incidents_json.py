@@ -5,9 +5,14 @@ COUNTING RULE: one incident object = one incident row, merged across exports by
 incident_id downstream.
 
 Fields:
-- incident_id = `id`; when `id` is blank (sanitised exports, such as the sample whose
-  ids are all ''), `PD-<incident_number>` (the account-unique number, prefixed so it
-  cannot collide with another tool's numbers). Both go to `_extra`.
+- incident_id = `id`. PagerDuty's REST API v2 reference (developer.pagerduty.com, API
+  Reference, Incidents: "List incidents" and "Get an incident") returns every incident
+  object with its `id`, a read-only string, beside `incident_number` ("the number of the
+  incident; unique across your account"). An incident whose `id` is blank or absent
+  (a sanitised or hand-edited export) is refused (ingest.rejected_rows: field
+  incident_id, with its incident_number in the reason), never keyed by its number: the
+  same incident exported with and without its id would otherwise get two keys and be
+  counted twice. `id` and `incident_number` go to `_extra`.
 - title = `title`; service = `service.summary`.
 - detected_at = `created_at` (when PagerDuty opened the incident).
 - occurred_at: blank. PagerDuty records no start of impact; the PD-CEF timestamp of
@@ -119,7 +124,7 @@ def incidents_frame(
         vendor_values.timestamp(pl.col(c)).alias(c) for c in ("detected_at", "acknowledged_at", "resolved_at")
     ).with_columns(pl.lit(None, dtype=pl.String).alias("occurred_at"))
     rejected = pl.DataFrame(refused, schema=REJECTED_SCHEMA)
-    notes = [f"{len(refused)} incident(s) refused: no severity mapping"] if refused else []
+    notes = [f"{len(refused)} incident(s) refused: blank id or no severity mapping"] if refused else []
     return frame, rejected, notes
 
 
@@ -128,12 +133,13 @@ def _row(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     own_id = as_text(incident.get("id"))
     incident_number = incident.get("incident_number")
-    if own_id and own_id.strip():
-        incident_id = own_id.strip()
-    elif incident_number is not None and str(incident_number).strip():
-        incident_id = f"PD-{as_text(incident_number).strip()}"
-    else:
-        raise ExportError(f"{path}: incident {number} has neither an id nor an incident_number")
+    if not (own_id and own_id.strip()):
+        return {}, {
+            "entity": "incidents", "source_row": number, "field": "incident_id", "value": own_id,
+            "reason": f"PagerDuty incident (incident_number {as_text(incident_number)}) has a blank id: "
+                      "the API always returns one; a sanitised export is not keyed by its number",
+        }
+    incident_id = own_id.strip()
     status = str(incident.get("status") or "").strip().lower()
     service = dig(incident, "service", "summary")
     priority = dig(incident, "priority", "summary") or dig(incident, "priority", "name")

@@ -13,7 +13,8 @@ findings". This module holds the pieces all of them need:
   checks; otherwise `scanned_at_source` names the field the time came from;
 - the scan id of exports that carry none: `sha256:<hex>` of the file's bytes, so the
   same bytes always give the same scan and another export never shares it;
-- vendor numbers: CVSS columns exported times ten, EPSS as a fraction;
+- vendor numbers: CVSS scores and EPSS probabilities as written, a value outside its
+  scale refused with its reason (`refuse_out_of_scale`), never rescaled;
 - `finish`: the canonical frame (columns in schema order as text, `_source_row`,
   `_extra` as a JSON object of every other column, asset_environment completed
   once for all formats by `_assets`).
@@ -280,49 +281,57 @@ def with_scan_time(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
 # --- vendor numbers and words -------------------------------------------------------------
 
 
-def scaled_score_columns(frame: pl.DataFrame, columns: Iterable[str], *, maximum: float) -> dict[str, bool]:
-    """Which score columns are exported multiplied by ten (5.3 written as 53).
-
-    Some Tenable templates drop the decimal point: a column whose values are all
-    whole numbers and that holds one above `maximum` (10 for CVSS) is scaled, and
-    every value of it is divided by ten. Decided per column, over the whole file.
-    """
-    scaled: dict[str, bool] = {}
-    for name in columns:
-        values = vendor_values.text(pl.col(name))
-        numeric = values.cast(pl.Float64, strict=False)
-        verdict = frame.select(
-            (values.is_null() | values.str.contains(r"^\d+$")).all()
-            & (numeric.max() > maximum).fill_null(False)
-        ).item()
-        scaled[name] = bool(verdict)
-    return scaled
+CVSS_SCALE = (0.0, 10.0)
+EPSS_SCALE = (0.0, 1.0)
 
 
-def score(name: str, scaled: bool) -> pl.Expr:
-    """A score column as a number: the leading number of its text ("8.1 (AV:N/...)" -> 8.1)."""
+def score(name: str, scaled: bool = False) -> pl.Expr:
+    """A score column as a number: the leading number of its text ("8.1 (AV:N/...)" -> 8.1);
+    `scaled`: a format whose vendor documents scores written times ten (none does so far)."""
     value = vendor_values.text(pl.col(name)).str.extract(r"^(\d+(?:\.\d+)?)", 1).cast(pl.Float64, strict=False)
     return (value / 10).round(1) if scaled else value
 
 
-def epss_fraction(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """An EPSS score as a probability in [0, 1], whatever scale the export wrote it in.
+def epss_fraction(name: str) -> pl.Expr:
+    """An EPSS score as written: a probability in [0, 1] (FIRST's definition, which Tenable
+    exports as is). A value outside [0, 1] is refused by `refuse_out_of_scale`, not rescaled."""
+    return vendor_values.text(pl.col(name)).cast(pl.Float64, strict=False)
 
-    Decided per column over the whole file: whole numbers above 1 are ten-thousandths
-    (Tenable writes 0.8269 as 8269); decimals above 1 are percentages; anything else
-    is already a fraction.
+
+def refuse_out_of_scale(
+    frame: pl.DataFrame, checks: Iterable[tuple[str, str, tuple[float, float]]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The records whose score lies outside its scale, refused with their reason.
+
+    `checks` are (vendor column, canonical field, (low, high)). A record with a value
+    outside its scale (CVSS 53, EPSS 9438) is removed from `frame` and reported, one
+    rejected row per refused field, with the vendor's text: no rule guesses what scale
+    an out-of-range number was written in (docs/DECISIONS.md, "Vendor numbers").
+    Returns (kept records, rejected rows in ingest.rejected_rows' shape).
     """
-    values = vendor_values.text(pl.col(name))
-    numeric = values.cast(pl.Float64, strict=False)
-    whole, above_one = frame.select(
-        (values.is_null() | values.str.contains(r"^\d+$")).all().alias("whole"),
-        (numeric.max() > 1).fill_null(False).alias("above_one"),
-    ).row(0)
-    if above_one and whole:
-        return (numeric / 10_000).round(4)
-    if above_one:
-        return (numeric / 100).round(7)
-    return numeric
+    from ingest.formats.base import REJECTED_SCHEMA
+
+    refusals = []
+    for column, field, (low, high) in checks:
+        if column not in frame.columns:
+            continue
+        value = score(column) if field == "cvss_score" else epss_fraction(column)
+        scale = f"{low:g}..{high:g}"
+        refusals.append(
+            frame.filter((value < low) | (value > high)).select(
+                pl.lit(FINDINGS_TABLE).alias("entity"),
+                pl.col(SOURCE_ROW).cast(pl.Int64).alias("source_row"),
+                pl.lit(field).alias("field"),
+                vendor_values.text(pl.col(column)).alias("value"),
+                (pl.lit(f"{column} ") + vendor_values.text(pl.col(column))
+                 + pl.lit(f" is outside the {'CVSS' if field == 'cvss_score' else 'EPSS'} scale {scale} "
+                          "(the vendor documents no other scale; not rescaled)")).alias("reason"),
+            )
+        )
+    rejected = pl.concat(refusals) if refusals else pl.DataFrame(schema=REJECTED_SCHEMA)
+    rejected = rejected.cast(REJECTED_SCHEMA).sort("source_row", maintain_order=True)
+    refused_rows = rejected["source_row"].unique().to_list()
+    return frame.filter(~pl.col(SOURCE_ROW).is_in(refused_rows)), rejected
 
 
 # --- the canonical frame -----------------------------------------------------------------

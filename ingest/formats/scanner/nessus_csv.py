@@ -22,14 +22,22 @@ Fields, and what was completed by which rule:
 - severity: `Risk` (else `Risk Factor`, `Severity`): Critical, High, Medium, Low,
   and None -> info.
 - cvss_score: `CVSS v3.0 Base Score`, else `CVSS v2.0 Base Score`, else `CVSS` (the
-  default layout's v2 base score), else `CVSS v4.0 Base Score`. Some templates
-  write scores times ten without the decimal point (53 for 5.3): a column of whole
-  numbers holding one above 10 is divided by ten (decided per column, whole file).
+  default layout's v2 base score), else `CVSS v4.0 Base Score`, as written.
 - exploited_in_wild: true when `XREF` lists `CISA-KNOWN-EXPLOITED` (Tenable's KEV
   reference), else blank. An available exploit (Metasploit, CANVAS...) is not
   exploitation in the wild.
-- EPSS: `EPSS Score` as a fraction in `_extra.epss` (Tenable writes 0.8269 as 8269;
-  see `_findings.epss_fraction`); the raw column stays in `_extra` too.
+- EPSS: `EPSS Score` as written, a probability in [0, 1], in `_extra.epss`; the raw
+  column stays in `_extra` too.
+- Out of scale: a record with a CVSS score outside 0..10 or an EPSS score outside
+  0..1 (any of the columns above) is refused, one ingest.rejected_rows row per field
+  naming the column and the value, never rescaled (`_findings.refuse_out_of_scale`).
+  Tenable's documentation describes these columns as the CVSS base scores and the EPSS
+  score (docs.tenable.com: Tenable Vulnerability Management "CSV Vulnerability Export
+  Fields"; Tenable Nessus "Severity", CVSS- and EPSS-based severity) on the scales FIRST
+  defines (CVSS 0.0-10.0, EPSS a probability 0-1) and documents no export writing them
+  without their decimal point. Such files exist (the DefectDojo "nessus-template"
+  sample: 98 for 9.8, 9438 for 0.9438) but reading them as tenths and ten-thousandths
+  was a guess from that one file, so they are refused instead (docs/DECISIONS.md).
 - title: `Name`. package, fixed_at: blank (port and protocol in `_extra`).
 Every column of the export is kept in `_extra` under its lower-cased header name.
 """
@@ -78,8 +86,11 @@ class NessusCsv(ExportFormat):
         severity_column = next(c for c in SEVERITY_COLUMNS if c in present)
         risk = pl.col(severity_column).str.strip_chars()
         cvss_columns = [c for c in CVSS_COLUMNS if c in present]
-        scaled = f.scaled_score_columns(raw, cvss_columns, maximum=10)
-        cvss = [f.score(c, scaled[c]) for c in cvss_columns]
+        raw, rejected = f.refuse_out_of_scale(
+            raw,
+            [(c, "cvss_score", f.CVSS_SCALE) for c in cvss_columns] + [("epss score", "epss", f.EPSS_SCALE)],
+        )
+        cvss = [f.score(c) for c in cvss_columns]
         cvss_source = pl.coalesce(
             [pl.when(value.is_not_null()).then(pl.lit(name)) for name, value in zip(cvss_columns, cvss)]
         ) if cvss_columns else pl.lit(None, dtype=pl.String)
@@ -108,7 +119,7 @@ class NessusCsv(ExportFormat):
                 .otherwise(pl.lit(None, dtype=pl.String))
                 if "xref" in present else pl.lit(None, dtype=pl.String)
             ).alias("exploited_in_wild"),
-            (f.epss_fraction(raw, "epss score") if "epss score" in present
+            (f.epss_fraction("epss score") if "epss score" in present
              else pl.lit(None, dtype=pl.Float64)).alias("epss"),
             pl.lit("fallback_file_mtime").alias(f.SCANNED_AT_SOURCE),
         ).with_columns(
@@ -125,5 +136,5 @@ class NessusCsv(ExportFormat):
             *header,
         )
         return ParsedExport(
-            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}
+            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}, rejected=rejected,
         )

@@ -30,7 +30,9 @@ Fields, and what was completed by which rule:
   `cvss4_base_score`; `_extra.cvss_source` names it.
 - exploited_in_wild: true when an `xref` is `CISA-KNOWN-EXPLOITED:...` or the item
   has a `cisa-known-exploited` element, else blank.
-- EPSS: `epss_score` as a fraction in `_extra.epss` (same scale rule as the CSV).
+- EPSS: `epss_score` as written, a probability in [0, 1], in `_extra.epss`. An item
+  with a CVSS score outside 0..10 or an EPSS score outside 0..1 is refused with its
+  reason, never rescaled (same rule as the CSV, nessus_csv.py).
 - title: `pluginName`. package, fixed_at: blank (port, protocol, service in `_extra`).
 """
 
@@ -92,7 +94,10 @@ class NessusXml(ExportFormat):
 
         severity_level = vendor_values.text(pl.col("severity_level"))
         risk = pl.col("risk_factor").str.strip_chars()
-        cvss = [f.score(c, False) for c in CVSS_CHILDREN]
+        rows, rejected = f.refuse_out_of_scale(
+            rows, [(c, "cvss_score", f.CVSS_SCALE) for c in CVSS_CHILDREN] + [("epss_score", "epss", f.EPSS_SCALE)]
+        )
+        cvss = [f.score(c) for c in CVSS_CHILDREN]
         start = pl.col("host_start").str.replace(r"^[A-Za-z]{3}\s+", "").str.replace_all(r"\s+", " ")
         start_iso = start.str.strptime(pl.Datetime("us"), "%b %d %H:%M:%S %Y", strict=False).dt.strftime(
             "%Y-%m-%dT%H:%M:%S")
@@ -116,7 +121,7 @@ class NessusXml(ExportFormat):
             pl.when(pl.col("xrefs").list.eval(pl.element().str.contains(r"(?i)^CISA-KNOWN-EXPLOITED")).list.any()
                     | pl.col("cisa_known_exploited").is_not_null())
             .then(pl.lit("true")).otherwise(pl.lit(None, dtype=pl.String)).alias("exploited_in_wild"),
-            f.epss_fraction(rows, "epss_score").alias("epss"),
+            f.epss_fraction("epss_score").alias("epss"),
         )
         frame = frame.with_columns(
             pl.when(pl.col("cves").list.len() > 0).then(pl.col("cves"))
@@ -128,7 +133,7 @@ class NessusXml(ExportFormat):
         ).drop("cves", "host_index", "host", "severity_level", "xrefs")
         frame = f.with_scan_time(frame, path)
         return ParsedExport(
-            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}
+            format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}, rejected=rejected,
         )
 
 

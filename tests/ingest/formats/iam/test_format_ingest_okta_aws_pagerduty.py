@@ -59,7 +59,7 @@ def test_fixtures_land_in_raw_tables(con, landing, run_at):
         " FROM raw.incidents WHERE _format = 'pagerduty_incidents_json' ORDER BY _source_row"
     ).fetchall() == [
         ("Q1SEC", "security", "P1", "08:05", "pagerduty_incidents_json"),
-        ("PD-42", "availability", "P4", "09:07", "pagerduty_incidents_json"),
+        ("Q2ACK", "availability", "P4", "09:07", "pagerduty_incidents_json"),
         ("Q3LOG", "availability", "P2", "09:10", "pagerduty_incidents_json"),
     ]
     # the incident PagerDuty's urgency map cannot place, and the Jira row without a category
@@ -82,7 +82,11 @@ def test_real_samples_land_in_raw_tables(con, landing, run_at):
     report = ingest_landing(con, landing, now=run_at)
 
     assert {f.status for f in report.files} == {"loaded"}
-    assert report.files[0].rows_rejected == 0
+    # the sanitised PagerDuty sample has blank ids: both incidents refused, nothing else
+    assert {f.file: f.rows_rejected for f in report.files} == {
+        "iam/okta_list_users_oktapreview_extracted.json": 0, "iam/cfech_credential_report_2025-01.csv": 0,
+        "incident/demisto_pagerduty_incidents_list.json": 2,
+    }
     assert con.sql(
         "SELECT _format, user_id, status, mfa_enabled FROM raw.identities ORDER BY _format, _source_row"
     ).fetchall() == [
@@ -92,7 +96,8 @@ def test_real_samples_land_in_raw_tables(con, landing, run_at):
         ("okta_users_json", "00uhsdyrs5ykcC5qt1d6", "suspended", None),
         ("okta_users_json", "00uf2pcomAapD5h0m1d6", "active", None),
     ]
-    assert con.sql(
-        "SELECT incident_id, severity, category, occurred_at IS NULL,"
-        " epoch(resolved_at) - epoch(detected_at) FROM raw.incidents ORDER BY incident_id"
-    ).fetchall() == [("PD-1578", "P2", "availability", True, 13.0), ("PD-1579", "P2", "availability", True, 13.0)]
+    assert con.sql("SELECT count(*) FROM raw.incidents").fetchall() == [(0,)]
+    assert con.sql("SELECT file, source_row, field FROM ingest.rejected_rows ORDER BY source_row").fetchall() == [
+        ("incident/demisto_pagerduty_incidents_list.json", 1, "incident_id"),
+        ("incident/demisto_pagerduty_incidents_list.json", 2, "incident_id"),
+    ]

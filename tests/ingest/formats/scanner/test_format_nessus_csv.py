@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 from ingest.formats.scanner.nessus_csv import NessusCsv
+from ingest.load import ingest_landing
 from tests.ingest.formats.scanner.findings_support import (
     MTIME_ISO,
     by_vulnerability,
     copy_with_mtime,
     fixture,
     mtime_iso,
+    parsed,
     rows,
     severities,
     shared_sample,
@@ -46,21 +51,27 @@ def test_real_default_columns_export():
     assert traceroute["_extra"]["plugin output"].rstrip().endswith("Hop Count: 9")
 
 
-def test_real_all_columns_export_with_scaled_scores_and_epss():
-    found = rows(NESSUS, shared_sample(FOLDER, "dd_nessus_template_cvss4_epss.csv"))
+def test_real_all_columns_export_without_decimal_points_is_refused_record_by_record():
+    # This template wrote every score without its decimal point (98 for 9.8, EPSS 9438 for
+    # 0.9438). Tenable documents no such form, so no record is read by guessing a scale:
+    # each is refused, one rejected row per out-of-scale field, naming column and value.
+    export = parsed(NESSUS, shared_sample(FOLDER, "dd_nessus_template_cvss4_epss.csv"))
 
-    assert len(found) == 5
-    assert severities(found) == {"High": 1, "Medium": 3, "Critical": 1}
-    assert sorted(row["asset_id"] for row in found) == ["192.168.0.100"] * 3 + ["192.168.0.101"] * 2
-    (php,) = by_vulnerability(found, "CVE-2024-4577")
-    # scores written times ten: 98 -> 9.8; EPSS in ten-thousandths: 9438 -> 0.9438
-    assert (php["cvss_score"], php["_extra"]["cvss_source"]) == ("9.8", "cvss v3.0 base score")
-    assert (php["_extra"]["epss"], php["_extra"]["epss score"]) == (0.9438, "9438")
-    # XREF CISA-KNOWN-EXPLOITED: the scanner says exploited in the wild
-    assert php["exploited_in_wild"] == "true"
-    (sweet32,) = by_vulnerability(found, "CVE-2016-2183")
-    assert (sweet32["cvss_score"], sweet32["_extra"]["epss"], sweet32["exploited_in_wild"]) == ("7.5", 0.3833, None)
-    assert {row["_extra"]["risk factor"] for row in found} == {"Critical", "Medium"}
+    assert export.entities["findings"].height == 0
+    refused = export.rejected.to_dicts()
+    # 5 records x (CVSS v3.0, CVSS v2.0, EPSS) = 15; CVSS v4.0 is blank in all of them
+    assert len(refused) == 15
+    assert sorted({r["source_row"] for r in refused}) == [1, 2, 3, 4, 5]
+    php = [(r["field"], r["value"], r["reason"]) for r in refused if r["source_row"] == 4]  # CVE-2024-4577
+    assert php == [
+        ("cvss_score", "98", "cvss v3.0 base score 98 is outside the CVSS scale 0..10 "
+                             "(the vendor documents no other scale; not rescaled)"),
+        ("cvss_score", "100", "cvss v2.0 base score 100 is outside the CVSS scale 0..10 "
+                              "(the vendor documents no other scale; not rescaled)"),
+        ("epss", "9438", "epss score 9438 is outside the EPSS scale 0..1 "
+                         "(the vendor documents no other scale; not rescaled)"),
+    ]
+    assert {r["entity"] for r in refused} == {"findings"}
 
 
 # --- own fixtures ------------------------------------------------------------------------
@@ -97,15 +108,52 @@ def test_many_findings():
         "db-1.stg.example.com", "staging", "8.1"
     )
     assert "Fixed version     : 9.8p1" in openssh["_extra"]["plugin output"]
-    # decimals already: not rescaled
+    # decimals, as written
     assert by_vulnerability(found, "NESSUS-57582")[0]["cvss_score"] == "6.4"
 
 
-def test_scaled_scores_and_epss_fixture():
-    found = rows(NESSUS, fixture(FOLDER, "scaled_scores_epss.csv"))
-
-    assert [(r["vulnerability_id"], r["cvss_score"], r["_extra"]["epss"], r["exploited_in_wild"]) for r in found] == [
-        ("CVE-2024-4577", "9.8", 0.9438, "true"),
-        ("CVE-2003-1567", "5.3", 0.8269, None),
-        ("CVE-2023-48795", "5.9", 0.7957, None),
+def test_scores_out_of_scale_fixture_is_refused():
+    export = parsed(NESSUS, fixture(FOLDER, "scaled_scores_epss.csv"))
+    assert export.entities["findings"].height == 0
+    # record 3 (CVE-2023-48795) has no v2 score: v3 59 and EPSS 7957 only -> 3 + 3 + 2 = 8
+    assert [(r["source_row"], r["value"]) for r in export.rejected.to_dicts()] == [
+        (1, "98"), (1, "100"), (1, "9438"), (2, "53"), (2, "50"), (2, "8269"), (3, "59"), (3, "7957"),
     ]
+
+
+def test_scores_in_scale_are_kept_as_written_and_only_the_bad_record_is_refused(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text(
+        "Plugin ID,CVE,Risk,Host,Name,CVSS v3.0 Base Score,EPSS Score\n"
+        "1,CVE-2024-0001,Critical,h1,one,10,0.9438\n"       # whole-number 10 is in scale: 10.0
+        "2,CVE-2024-0002,High,h1,two,7,1\n"                  # whole numbers in scale stay as they are
+        "3,CVE-2024-0003,High,h1,three,75,0.5\n"             # 75 is no CVSS score: refused
+        "4,CVE-2024-0004,Low,h1,four,3.1,1.5\n",             # EPSS 1.5 is no probability: refused
+        encoding="utf-8",
+    )
+    export = parsed(NESSUS, path)
+    kept = [
+        (r["vulnerability_id"], r["cvss_score"], json.loads(r["_extra"])["epss"])
+        for r in export.entities["findings"].to_dicts()
+    ]
+    assert kept == [("CVE-2024-0001", "10.0", 0.9438), ("CVE-2024-0002", "7.0", 1.0)]
+    assert [(r["source_row"], r["field"], r["value"]) for r in export.rejected.to_dicts()] == [
+        (3, "cvss_score", "75"), (4, "epss", "1.5"),
+    ]
+
+
+def test_refused_records_reach_ingest_rejected_rows(con, landing, run_at):
+    (landing / "scanner").mkdir()
+    shutil.copy(fixture(FOLDER, "scaled_scores_epss.csv"), landing / "scanner" / "nessus.csv")
+
+    report = ingest_landing(con, landing, now=run_at)
+
+    assert (report.files[0].format, report.files[0].rows_rejected) == ("nessus_csv", 3)
+    assert con.sql(
+        "SELECT file, entity, source_row, field, value FROM ingest.rejected_rows ORDER BY source_row, rowid"
+    ).fetchall()[:3] == [
+        ("scanner/nessus.csv", "findings", 1, "cvss_score", "98"),
+        ("scanner/nessus.csv", "findings", 1, "cvss_score", "100"),
+        ("scanner/nessus.csv", "findings", 1, "epss", "9438"),
+    ]
+    assert con.sql("SELECT count(*) FROM raw.findings").fetchall() == [(0,)]
