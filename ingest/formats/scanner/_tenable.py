@@ -15,7 +15,8 @@ and derives the canonical ones as polars expressions over whole columns:
   whichever the cell holds: a level where a word was expected, or a word where a
   level was expected, is read and marked `_extra.severity_form`.
 - cvss_score: the first CVSS column (v3, then v2, then v4) holding a score; scores written
-  times ten are divided (`_findings.scaled_score_columns`), a decimal comma (`9,3`, in
+  outside 0..10 refuse their record (`_findings.refuse_out_of_scale`; Tenable documents
+  no other scale), a decimal comma (`9,3`, in
   semicolon-delimited exports) is a decimal point.
 - scanned_at, per asset: the latest last-seen / last-fixed time of the asset's
   records — when the platform last assessed the asset; else the file's
@@ -95,8 +96,9 @@ def zoned_month_name(expr: pl.Expr) -> pl.Expr:
 
 
 def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *,
-                scanner: str, columns: Columns) -> pl.DataFrame:
-    """Canonical and extra columns for every (record, CVE) of a Tenable CSV, scan time completed."""
+                scanner: str, columns: Columns) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Canonical and extra columns for every (record, CVE) of a Tenable CSV, scan time
+    completed; and the records refused for a score outside its scale (rejected rows)."""
     present = set(header)
 
     def first(names: tuple[str, ...]) -> pl.Expr:
@@ -138,14 +140,20 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
     decimal = {c: f"_decimal_{c}" for c in cvss_columns}
     raw = raw.with_columns(
         pl.col(c).str.replace(r"^\s*(\d+),(\d+)\s*$", "${1}.${2}").alias(d) for c, d in decimal.items())
-    scaled = f.scaled_score_columns(raw, list(decimal.values()), maximum=10)
-    cvss = [f.score(d, scaled[d]) for d in decimal.values()]
+    epss_column = next((c for c in columns.epss if c in present), None)
+    raw, rejected = f.refuse_out_of_scale(
+        raw,
+        [(d, "cvss_score", f.CVSS_SCALE) for d in decimal.values()]
+        + ([(epss_column, "epss", f.EPSS_SCALE)] if epss_column else []),
+    )
+    # name the vendor's column in the reason, not the decimal-point copy
+    rejected = rejected.with_columns(pl.col("reason").str.replace("^_decimal_", ""))
+    cvss = [f.score(d) for d in decimal.values()]
     last_seen = zoned_month_name(first(columns.last_seen))
     last_fixed = zoned_month_name(first(columns.last_fixed))
     state = first(columns.state).str.to_lowercase()
     xref = first(columns.xref)
     plugin = vendor_values.text(pl.col(columns.plugin))
-    epss_column = next((c for c in columns.epss if c in present), None)
 
     def wall(expr: pl.Expr) -> pl.Expr:
         return expr.str.replace(ISO_TAIL, "").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
@@ -165,7 +173,7 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
         pl.when(state == "fixed").then(last_fixed).otherwise(pl.lit(None, dtype=pl.String)).alias("fixed_at"),
         pl.when(xref.str.contains(KEV_REFERENCE)).then(pl.lit("true"))
         .otherwise(pl.lit(None, dtype=pl.String)).alias("exploited_in_wild"),
-        (f.epss_fraction(raw, epss_column) if epss_column else pl.lit(None, dtype=pl.Float64)).alias("epss"),
+        (f.epss_fraction(epss_column) if epss_column else pl.lit(None, dtype=pl.Float64)).alias("epss"),
         zoned_month_name(first(columns.first_seen)).alias("first_seen"),
         last_seen.alias("last_seen_at"),
         vendor_values.text(pl.col(columns.cve)).str.to_uppercase().str.extract_all(f.CVE_PATTERN).alias("_cves"),
@@ -185,7 +193,7 @@ def plugin_rows(raw: pl.DataFrame, header: list[str], data: bytes, path: Path, *
     ).explode("_cves").with_columns(
         pl.coalesce(pl.col("_cves"), pl.lit("NESSUS-") + plugin).alias("vulnerability_id"),
     ).drop("_cves", "_seen", "_seen_text", *decimal.values())
-    return f.with_scan_time(frame, path)
+    return f.with_scan_time(frame, path), rejected
 
 
 DERIVED = (

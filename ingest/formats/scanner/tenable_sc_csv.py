@@ -95,6 +95,6 @@ class TenableScCsv(ExportFormat):
         header = t.reported_names(header)
         raw = tidy_text(read_csv_text(path, header), header)
         raw = raw.filter(raw["plugin"].is_not_null())
-        frame = t.plugin_rows(raw, header, data, path, scanner=SCANNER, columns=COLUMNS)
+        frame, rejected = t.plugin_rows(raw, header, data, path, scanner=SCANNER, columns=COLUMNS)
         frame = t.ordered(frame, header)
-        return ParsedExport(format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)})
+        return ParsedExport(format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}, rejected=rejected)

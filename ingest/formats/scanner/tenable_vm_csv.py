@@ -118,6 +118,6 @@ class TenableVmCsv(ExportFormat):
         columns = WORKBENCH if t.is_vm_workbench(header) else FINDINGS_EXPORT
         header = t.reported_names(header)
         raw = tidy_text(read_csv_text(path, header), header)
-        frame = t.plugin_rows(raw, header, data, path, scanner=SCANNER, columns=columns)
+        frame, rejected = t.plugin_rows(raw, header, data, path, scanner=SCANNER, columns=columns)
         frame = t.ordered(frame, header)
-        return ParsedExport(format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)})
+        return ParsedExport(format_name=self.name, entities={f.FINDINGS_TABLE: f.finish(frame, path, context)}, rejected=rejected)

@@ -28,13 +28,13 @@ def rows(path: Path) -> dict[str, dict]:
 
 def test_airbyte_incidents_map_as_the_rest_list_does():
     incidents = rows(AIRBYTE)
-    assert set(incidents) == {"Q1SEC", "PD-102"}                           # Q4ODD refused, services skipped
+    assert set(incidents) == {"Q1SEC", "Q2ACK"}                           # Q4ODD refused, services skipped
     sec = incidents["Q1SEC"]
     assert (sec["severity"], sec["category"], sec["service"]) == ("P1", "security", "SIEM alerts")
     assert (sec["detected_at"], sec["acknowledged_at"], sec["resolved_at"]) == (
         "2024-04-10T08:00:00Z", "2024-04-10T08:05:00Z", "2024-04-10T09:30:00Z")   # earliest of two acks
     assert (sec["_source_row"], sec["_extra"]["stream"], sec["occurred_at"]) == (2, "incidents", None)
-    acked = incidents["PD-102"]                                           # blank id: the incident number
+    acked = incidents["Q2ACK"]
     assert (acked["severity"], acked["category"], acked["acknowledged_at"]) == (
         "P4", "availability", "2024-04-11T09:07:00Z")                      # urgency low; last status change
 
