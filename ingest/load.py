@@ -27,11 +27,30 @@ import duckdb
 import polars as pl
 
 from ingest import manifest
-from ingest.casting import STAGE_VIEW, TYPED_TABLE, insert_raw_sql, insert_rejected_sql, stats_sql, typing_sql
+from ingest.casting import (
+    STAGE_VIEW,
+    TYPED_TABLE,
+    insert_raw_sql,
+    insert_rejected_sql,
+    stats_sql,
+    typing_parameters,
+    typing_sql,
+)
 from ingest.formats import registry
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
-from ingest.landing import discover, relative_name, sha256_of
+from ingest.landing import (
+    IgnoredEntry,
+    check_families,
+    discover,
+    file_state,
+    is_inside,
+    is_settled,
+    quiet_seconds as configured_quiet_seconds,
+    relative_name,
+    sha256_of,
+    survey,
+)
 from ingest.manifest import ManifestEntry
 from ingest.report import FileResult, IngestReport
 from ingest.rules import ParseContext
@@ -55,16 +74,52 @@ def ingest_landing(
     families: Iterable[str] | None = None,
     default_tz: str = "UTC",
     now: datetime | None = None,
+    quiet_seconds: float | None = None,
 ) -> IngestReport:
-    """Load every new export file of the landing folder (optionally only some families)."""
+    """Load every new export file of the landing folder (optionally only some families).
+
+    `now` is the load time recorded for the files; whether a file has settled
+    (`quiet_seconds`, default SECOPS_QUIET_SECONDS) is judged against the clock,
+    since it is about the file on disk, not about the load.
+    """
     landing = Path(landing)
     now = _utc(now)
+    wait = configured_quiet_seconds() if quiet_seconds is None else quiet_seconds
     ensure_schema(con)
     _check_time_zone(con, default_tz)
     report = IngestReport()
-    for family, path in discover(landing, families):
-        report.files.append(_ingest_file(con, landing, family, path, default_tz=default_tz, now=now))
+    found = survey(landing, families)
+    _record_ignored(con, landing, check_families(families), found.ignored, now)
+    report.files += [_ignored_result(landing, entry) for entry in found.ignored]
+    for family, path in found.exports:
+        report.files.append(
+            ingest_one(con, landing, family, path, default_tz=default_tz, now=now, quiet_seconds=wait)
+        )
     return report
+
+
+def ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    family: str,
+    path: Path,
+    *,
+    default_tz: str,
+    now: datetime,
+    quiet_seconds: float,
+) -> FileResult:
+    """One export file of `<landing>/<family>/`: skipped while it is still being written, else ingested."""
+    rel = relative_name(landing, path)
+    try:
+        settled = is_settled(path, quiet_seconds)
+    except OSError as error:
+        return FileResult(rel, "", family, "failed", error=f"{rel}: cannot read the file: {error.strerror}")
+    if not settled:
+        return FileResult(rel, "", family, "unsettled", error=(
+            f"{rel}: modified less than {quiet_seconds:g} s ago (still being written?); "
+            "skipped this run, read by a later one"
+        ))
+    return _ingest_file(con, landing, family, path, default_tz=default_tz, now=now)
 
 
 def withdraw(
@@ -112,16 +167,25 @@ def _ingest_file(
 ) -> FileResult:
     rel = relative_name(landing, path)
     try:
+        before = file_state(path)
         sha256, size = sha256_of(path)
     except OSError as error:
         # Unreadable bytes have no identity to record in the manifest; report only.
         return FileResult(rel, "", family, "failed", error=f"{rel}: cannot read the file: {error}")
+    if file_state(path) != before:
+        return _changed_while_read(rel, family)
 
     known = manifest.entry(con, rel, sha256)
     if known is not None and known.status in ("loaded", "duplicate"):
         return FileResult(rel, sha256, family, "already_loaded", format=known.format)
     if known is not None and known.status == "withdrawn":
         return FileResult(rel, sha256, family, "withdrawn", format=known.format)
+    if known is not None and known.status == "superseded":
+        # The earlier bytes are back under their name (a correction undone): they count again.
+        status = "duplicate" if known.duplicate_of else "loaded"
+        known.status, known.superseded_by, known.superseded_at = status, None, None
+        _record(con, known, now)
+        return FileResult(rel, sha256, family, "reinstated", format=known.format, duplicate_of=known.duplicate_of)
 
     same_bytes = [e for e in manifest.entries_with_sha(con, sha256) if e.file != rel]
     # Name the withdrawn copy that was actually loaded, not one of its duplicates.
@@ -138,7 +202,8 @@ def _ingest_file(
         ))
         return FileResult(rel, sha256, family, "withdrawn", format=withdrawn.format,
                           duplicate_of=withdrawn.file)
-    original = next((e for e in same_bytes if e.status == "loaded"), None)
+    # The name whose load holds these bytes' raw rows, even when a correction superseded it.
+    original = next((e for e in same_bytes if e.status in ("loaded", "superseded") and not e.duplicate_of), None)
     if original is not None:
         _record(con, ManifestEntry(
             file=rel, sha256=sha256, family=family, status="duplicate", first_seen_at=now,
@@ -150,8 +215,15 @@ def _ingest_file(
 
     context = ParseContext(landing=landing)
     return _load_new_file(
-        con, rel, path, family, sha256, size, context=context, default_tz=default_tz, now=now
+        con, rel, path, family, sha256, size, before, context=context, default_tz=default_tz, now=now
     )
+
+
+def _changed_while_read(rel: str, family: str) -> FileResult:
+    return FileResult(rel, "", family, "unsettled", error=(
+        f"{rel}: its size or modification time changed while it was read (still being written?); "
+        "skipped this run, read by a later one"
+    ))
 
 
 def _load_new_file(
@@ -161,6 +233,7 @@ def _load_new_file(
     family: str,
     sha256: str,
     size: int,
+    state: tuple[int, int],
     *,
     context: ParseContext,
     default_tz: str,
@@ -199,6 +272,9 @@ def _load_new_file(
             naive_timestamps=result.naive_timestamps, newest_timestamp=max(newest, default=None),
             loaded_at=now,
         ))
+        if file_state(path) != state:
+            con.rollback()
+            return _changed_while_read(rel, family)
         con.commit()
         return result
     except BaseException as error:
@@ -208,6 +284,9 @@ def _load_new_file(
                 con.rollback()
         if not isinstance(error, Exception):
             raise  # interrupted: nothing of the file was kept, and nothing to record
+        with suppress(OSError):
+            if file_state(path) != state:  # a half-written file fails to parse: not a failure yet
+                return _changed_while_read(rel, family)
         message = _describe(error, path, rel)
         _record(con, ManifestEntry(
             file=rel, sha256=sha256, family=family, status="failed", first_seen_at=now,
@@ -256,7 +335,7 @@ def _load_entity(
     keep = [*present, SOURCE_ROW] + ([EXTRA] if EXTRA in frame.columns else [])
     with _registered(con, STAGE_VIEW, frame.select(keep)):
         sql = typing_sql(entity, present, has_extra=EXTRA in frame.columns)
-        con.execute(sql, {"default_tz": default_tz} if "$default_tz" in sql else {})
+        con.execute(sql, typing_parameters(sql, default_tz=default_tz, loaded_at=now))
         con.execute(insert_raw_sql(entity), {**lineage, "format": format_name, "loaded_at": now})
         cursor = con.execute(stats_sql(entity))
         names = [d[0] for d in cursor.description]
@@ -311,22 +390,65 @@ def _registered(con: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) 
 # --- manifest writes ------------------------------------------------------------------
 
 
-def _record(con: duckdb.DuckDBPyConnection, new: ManifestEntry) -> None:
+def _record(con: duckdb.DuckDBPyConnection, new: ManifestEntry, at: datetime | None = None) -> None:
     """Save a manifest row that is the whole outcome of a file, in its own transaction."""
     con.begin()
     try:
         first_seen = manifest.forget_superseded_failures(con, new.file, new.sha256)
-        _save_with_first_seen(con, first_seen, new)
+        _save_with_first_seen(con, first_seen, new, at)
         con.commit()
     except BaseException:
         con.rollback()
         raise
 
 
-def _save_with_first_seen(con: duckdb.DuckDBPyConnection, first_seen: datetime | None, new: ManifestEntry) -> None:
+def _save_with_first_seen(
+    con: duckdb.DuckDBPyConnection, first_seen: datetime | None, new: ManifestEntry, at: datetime | None = None
+) -> None:
+    at = at or new.loaded_at or new.first_seen_at  # when this outcome happened: this run's time
     if first_seen is not None and first_seen < new.first_seen_at:
         new.first_seen_at = first_seen
     manifest.save(con, new)
+    if new.status in ("loaded", "duplicate", "withdrawn"):
+        # A name that held other bytes before is a corrected re-export (SOURCES.md): the earlier
+        # bytes stop counting, unless another name still holds them.
+        for earlier in manifest.supersede_earlier(con, new.file, new.sha256, at):
+            _sync_rows_withdrawn(con, earlier)
+    if new.status in ("loaded", "duplicate"):
+        _sync_rows_withdrawn(con, new.sha256)
+
+
+def _sync_rows_withdrawn(con: duckdb.DuckDBPyConnection, sha256: str) -> None:
+    """Raw rows of these bytes leave the metrics exactly when no name holds them as loaded or duplicate."""
+    withdrawn = not manifest.bytes_count(con, sha256)
+    for entity in ENTITIES:
+        con.execute(
+            f"UPDATE raw.{entity.table} SET _withdrawn = $withdrawn "
+            "WHERE _source_sha256 = $sha256 AND _withdrawn <> $withdrawn",
+            {"sha256": sha256, "withdrawn": withdrawn},
+        )
+
+
+def _record_ignored(
+    con: duckdb.DuckDBPyConnection, landing: Path, families: tuple[str, ...], ignored: list[IgnoredEntry], now: datetime
+) -> None:
+    entries = [
+        ManifestEntry(file=relative_name(landing, e.path), sha256=manifest.NO_BYTES, family=e.family,
+                      status="ignored", first_seen_at=now, error=e.reason)
+        for e in ignored
+    ]
+    con.begin()
+    try:
+        manifest.replace_ignored(con, ("", *families), entries)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _ignored_result(landing: Path, entry: IgnoredEntry) -> FileResult:
+    rel = relative_name(landing, entry.path)
+    return FileResult(rel, "", entry.family, "ignored", error=f"{rel}: ignored: {entry.reason}")
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -367,6 +489,9 @@ def _sha_to_withdraw(con: duckdb.DuckDBPyConnection, landing: Path, file: str | 
         rel = relative_name(landing, path)
     except ValueError:
         raise WithdrawError(f"{file} is not under the landing folder") from None
+    # '..' and links resolved: a name under the landing folder may still lead outside it.
+    if (path.exists() or path.is_symlink()) and not is_inside(landing, path):
+        raise WithdrawError(f"{file} is not under the landing folder (it leads to {path.resolve()})")
     if path.is_file():
         sha256, _ = sha256_of(path)
         if manifest.entries_with_sha(con, sha256):

@@ -71,15 +71,21 @@ CREATE TABLE IF NOT EXISTS ingest.file_manifest (
   rows_rejected BIGINT,
   naive_timestamps BIGINT,        -- timestamp fields read in the default zone
   newest_timestamp TIMESTAMPTZ,   -- newest timestamp in the file (merge precedence)
-  status VARCHAR NOT NULL,        -- loaded | duplicate | failed | withdrawn
+  status VARCHAR NOT NULL,        -- loaded | duplicate | failed | withdrawn | superseded | ignored
   duplicate_of VARCHAR,           -- for status duplicate: the file loaded with these bytes
-  error VARCHAR,
+  error VARCHAR,                  -- for failed: the error; for ignored: why it is not an export
   first_seen_at TIMESTAMPTZ NOT NULL,
   loaded_at TIMESTAMPTZ,
   withdrawn_at TIMESTAMPTZ,
   PRIMARY KEY (file, sha256)
 )
 """
+
+# Columns added after warehouses were created: added in place, at the end of the column list.
+FILE_MANIFEST_ADDED_COLUMNS = (
+    ("superseded_by", "VARCHAR"),       # for superseded: the sha256 of the corrected re-export
+    ("superseded_at", "TIMESTAMPTZ"),
+)
 
 REJECTED_ROWS_DDL = """
 CREATE TABLE IF NOT EXISTS ingest.rejected_rows (
@@ -102,4 +108,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for entity in ENTITIES:
         con.execute(raw_table_ddl(entity))
     con.execute(FILE_MANIFEST_DDL)
+    for name, sql_type in FILE_MANIFEST_ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE ingest.file_manifest ADD COLUMN IF NOT EXISTS {name} {sql_type}")
     con.execute(REJECTED_ROWS_DDL)
