@@ -37,7 +37,7 @@ from ingest.casting import (
     typing_sql,
 )
 from ingest.formats import registry
-from ingest.formats.base import REJECTED_SCHEMA, ExportError, ParsedExport
+from ingest.formats.base import REJECTED_SCHEMA, ExportError, ParsedExport, StreamedFrame
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
 from ingest.landing import (
     IgnoredEntry,
@@ -244,7 +244,7 @@ def _load_new_file(
     try:
         export_format = registry.detect(path, family)
         result.format = export_format.name
-        parsed = export_format.parse(path, family, context)
+        parsed = export_format.parse_streaming(path, family, context)
         frames = _checked_frames(parsed, family, path)
 
         con.begin()
@@ -295,9 +295,11 @@ def _load_new_file(
         return FileResult(rel, sha256, family, "failed", format=result.format, error=message)
 
 
-def _checked_frames(parsed: ParsedExport, family: str, path: Path) -> list[tuple[Entity, pl.DataFrame]]:
+def _checked_frames(
+    parsed: ParsedExport, family: str, path: Path
+) -> list[tuple[Entity, pl.DataFrame | StreamedFrame]]:
     """The parsed frames in schema order, refused when they cannot be loaded as they are."""
-    frames: list[tuple[Entity, pl.DataFrame]] = []
+    frames: list[tuple[Entity, pl.DataFrame | StreamedFrame]] = []
     for table, frame in parsed.entities.items():
         entity = ENTITIES_BY_TABLE.get(table)
         if entity is None:
@@ -314,6 +316,8 @@ def _checked_frames(parsed: ParsedExport, family: str, path: Path) -> list[tuple
                 f"(required; format {parsed.format_name})"
             )
         if SOURCE_ROW not in frame.columns:
+            if isinstance(frame, StreamedFrame):
+                raise ExportError(f"{path}: format {parsed.format_name} streamed rows without record numbers")
             frame = frame.with_row_index(SOURCE_ROW, offset=1)
         frames.append((entity, frame))
     order = {e.table: i for i, e in enumerate(ENTITIES)}
@@ -323,6 +327,28 @@ def _checked_frames(parsed: ParsedExport, family: str, path: Path) -> list[tuple
 def _load_entity(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
+    frame: pl.DataFrame | StreamedFrame,
+    lineage: dict[str, str],
+    format_name: str,
+    *,
+    default_tz: str,
+    now: datetime,
+) -> dict:
+    """Type, validate and insert one entity's rows (batch by batch when streamed); summed stats."""
+    batches = frame.batches() if isinstance(frame, StreamedFrame) else [frame]
+    total = {"rows_loaded": 0, "rows_rejected": 0, "naive_timestamps": 0, "newest_timestamp": None}
+    for batch in batches:
+        stats = _load_batch(con, entity, batch, lineage, format_name, default_tz=default_tz, now=now)
+        for key in ("rows_loaded", "rows_rejected", "naive_timestamps"):
+            total[key] += stats[key] or 0
+        newest = [t for t in (total["newest_timestamp"], stats["newest_timestamp"]) if t is not None]
+        total["newest_timestamp"] = max(newest, default=None)
+    return total
+
+
+def _load_batch(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
     frame: pl.DataFrame,
     lineage: dict[str, str],
     format_name: str,
@@ -330,7 +356,7 @@ def _load_entity(
     default_tz: str,
     now: datetime,
 ) -> dict:
-    """Type, validate and insert one entity's rows; returns the stats_sql row as a dict."""
+    """Type, validate and insert rows; returns the stats_sql row as a dict."""
     present = [c for c in entity.column_names if c in frame.columns]
     keep = [*present, SOURCE_ROW] + ([EXTRA] if EXTRA in frame.columns else [])
     with _registered(con, STAGE_VIEW, frame.select(keep)):
@@ -470,6 +496,9 @@ def _check_time_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
 
 def _describe(error: Exception, path: Path, rel: str) -> str:
     """The error for the manifest: names the file by its landing-relative name."""
+    if isinstance(error, RecursionError):
+        # json and XML readers recurse per level: a document 100,000 levels deep is not data
+        return f"{rel}: nested too deeply to read (more levels than any export has); nothing loaded"
     message = str(error).replace(str(path), rel)
     if not isinstance(error, ExportError):
         message = f"{type(error).__name__}: {message}"

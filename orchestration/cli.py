@@ -3,7 +3,9 @@
 `secops run` executes the Dagster job `secops_run` of orchestration.definitions
 in-process: the CLI and the UI run the same definitions, there is no second path.
 It exits 0 when every file loaded and every blocking check passed, else 1 with a
-one-line reason per problem.
+one-line reason per problem; environment faults (a read-only folder, a full disk,
+a corrupt warehouse) end with one `problem:` line and their own exit code
+(orchestration/faults.py, README "Exit codes").
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.as_of import AS_OF_TAG, format_as_of, now_utc, parse_as_of
+from orchestration.faults import (
+    EXIT_CORRUPT_WAREHOUSE,
+    EXIT_MISSING,
+    EnvironmentFault,
+    classify_message,
+    guarded,
+    unique_run_token,
+)
 
 
 def _set_locations(landing: Path | None, warehouse: Path | None) -> None:
@@ -39,7 +49,28 @@ def _instance():
 def _run_log_path(warehouse: Path, as_of: datetime) -> Path:
     folder = warehouse.expanduser().resolve().parent / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-asof-{as_of:%Y%m%dT%H%M%S}.log"
+    # pid and a random token: concurrent runs never write the same log
+    return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-{unique_run_token()}-asof-{as_of:%Y%m%dT%H%M%S}.log"
+
+
+def _check_warehouse_readable(warehouse: Path) -> None:
+    """A warehouse file that is not a DuckDB database is said before the run starts."""
+    import duckdb
+
+    from ingest.warehouse import connect
+
+    if not warehouse.exists():
+        return
+    try:
+        connect(warehouse, read_only=True).close()
+    except duckdb.Error as error:
+        if classify_message(str(error)) == EXIT_CORRUPT_WAREHOUSE:
+            raise EnvironmentFault(
+                f"{warehouse}: not a readable DuckDB warehouse (corrupt or another kind of file); "
+                "restore it from a backup or move it away to rebuild from the landing folder",
+                EXIT_CORRUPT_WAREHOUSE,
+            ) from error
+        # anything else (a writer holding the file) is the run's to meet
 
 
 def parse_months(text: str | None) -> tuple[str, str] | None:
@@ -84,11 +115,18 @@ def run_pipeline(
     """
     _set_locations(landing, warehouse)
     if not landing.is_dir():
-        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
-        return 2
+        raise EnvironmentFault(f"{landing}: landing folder does not exist (or is not a folder)", EXIT_MISSING)
+    _check_warehouse_readable(warehouse)
 
     from orchestration.definitions import defs
-    from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
+    from orchestration.run_summary import (
+        alert_failed_run,
+        blocked_lines,
+        landing_warnings_of,
+        print_headline,
+        problems_of,
+        warnings_of,
+    )
     from orchestration.settings import data_docs_dir, reports_dir
 
     job = defs().resolve_job_def("secops_run")
@@ -105,6 +143,8 @@ def run_pipeline(
             raise_on_error=False,
         )
     problems = problems_of(result)
+    for line in landing_warnings_of(result):
+        print(f"warning: {line}")
     for line in warnings_of(result):
         print(f"warning: {line}")
     for line in blocked_lines(warehouse, result.run_id):
@@ -119,7 +159,10 @@ def run_pipeline(
     print(f"data quality: {data_docs_dir() / 'index.html'}")
     print(f"reports: {reports_dir()}")
     print(f"warehouse: {warehouse.resolve()}")
-    return 1 if problems else 0
+    # a fault of the machine met inside a step (disk full, read-only) keeps its own exit code
+    step_faults = (classify_message(line) for line in problems if line.startswith("step "))
+    faults = [code for code in step_faults if code is not None]
+    return faults[0] if faults else (1 if problems else 0)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -231,11 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    # every fault ends in one `problem:` line and a documented exit code (orchestration/faults.py)
+    return guarded(args.command, lambda: args.handler(args))
 
 
 if __name__ == "__main__":
