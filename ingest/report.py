@@ -87,7 +87,10 @@ class IngestReport:
         return [f.error or f.file for f in self.files if f.status in WARNING_STATUSES]
 
     def summary_lines(self) -> list[str]:
-        """Human-readable lines: one total, then one per file that needs attention or loaded."""
+        """Human-readable lines: one total, then one per file that needs attention or loaded.
+
+        Paths not read (ignored, still being written) are in `warning_lines`.
+        """
         counts = Counter(f.status for f in self.files)
         rows = sum(f.total_rows_loaded for f in self.loaded)
         rejected = sum(f.rows_rejected for f in self.loaded)
@@ -111,8 +114,6 @@ class IngestReport:
                 lines.append(f"duplicate {result.file}: same bytes as {result.duplicate_of}, not loaded again")
             elif result.status == "reinstated":
                 lines.append(f"reinstated {result.file}: its earlier bytes are back and count again")
-            elif result.status in WARNING_STATUSES:
-                lines.append(f"warning: {result.error}")
             elif result.status == "failed":
                 error = result.error or "unknown error"
                 # Errors name the file already; do not say it twice.

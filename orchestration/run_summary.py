@@ -77,7 +77,7 @@ def landing_warnings_of(result: dg.ExecuteInProcessResult) -> list[str]:
 
     lines: dict[str, None] = {}
     for event in result.get_asset_materialization_events():
-        value = event.asset_materialization.metadata.get(LANDING_WARNINGS)
+        value = event.step_materialization_data.materialization.metadata.get(LANDING_WARNINGS)
         for line in (value.value if value is not None else None) or []:
             lines[line] = None
     return list(lines)
