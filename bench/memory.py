@@ -69,7 +69,7 @@ def main() -> None:
             "generate_s": round(generate_s, 1),
             "validate_s": round(validate_s, 1), "validate_peak_rss_mb": round(validate_mb),
             "ingest_s": round(ingest_s, 1), "ingest_peak_rss_mb": round(ingest_mb),
-            "rows_ingested": int(loaded.strip() or 0),
+            "rows_ingested": int(loaded.strip().splitlines()[-1]),  # after DuckDB's progress bars
         }))
     finally:
         if args.keep is None:

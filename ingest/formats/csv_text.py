@@ -20,8 +20,8 @@ import polars as pl
 from ingest.formats.base import ExportError, StreamedFrame
 
 UTF8_BOM = b"\xef\xbb\xbf"
-# Records per batch when a CSV is streamed (stream_csv_text): a few hundred MB of text at most.
-STREAM_BATCH_ROWS = 250_000
+# Records per batch when a CSV is streamed (stream_csv_text): about 8 MB of text for a findings CSV.
+STREAM_BATCH_ROWS = 50_000
 SOURCE_ROW = "_source_row"
 EXTRA = "_extra"
 
