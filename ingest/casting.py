@@ -181,7 +181,12 @@ def _naive_count(columns: list[TypedColumn]) -> str:
 
 
 def typing_sql(entity: Entity, present: Iterable[str], *, has_extra: bool) -> str:
-    """CREATE TEMP TABLE TYPED_TABLE from STAGE_VIEW; `present`: canonical columns the stage has.
+    """CREATE TEMP TABLE TYPED_TABLE from STAGE_VIEW (see `typing_select`)."""
+    return f"CREATE TEMP TABLE {TYPED_TABLE} AS\n" + typing_select(entity, present, has_extra=has_extra)
+
+
+def typing_select(entity: Entity, present: Iterable[str], *, has_extra: bool) -> str:
+    """The typed rows (TYPED_TABLE's columns) from STAGE_VIEW; `present`: canonical columns the stage has.
 
     Absent canonical columns are blank for every row (a vendor format may not
     carry them); callers refuse files that lack a required column altogether.
@@ -217,7 +222,6 @@ def typing_sql(entity: Entity, present: Iterable[str], *, has_extra: bool) -> st
     reason_select = ",\n    ".join(f"{_reason(tc)} AS {tc.reason}" for tc in columns)
     any_reason = " OR ".join(f"{tc.reason} IS NOT NULL" for tc in columns)
     return f"""
-CREATE TEMP TABLE {TYPED_TABLE} AS
 WITH texts AS (
   SELECT CAST(_source_row AS BIGINT) AS _source_row,
     {extra} AS _extra,

@@ -34,7 +34,7 @@ from ingest.casting import (
     insert_rejected_sql,
     stats_sql,
     typing_parameters,
-    typing_sql,
+    typing_select,
 )
 from ingest.formats import registry
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ParsedExport, StreamedFrame
@@ -360,8 +360,11 @@ def _load_batch(
     present = [c for c in entity.column_names if c in frame.columns]
     keep = [*present, SOURCE_ROW] + ([EXTRA] if EXTRA in frame.columns else [])
     with _registered(con, STAGE_VIEW, frame.select(keep)):
-        sql = typing_sql(entity, present, has_extra=EXTRA in frame.columns)
-        con.execute(sql, typing_parameters(sql, default_tz=default_tz, loaded_at=now))
+        sql = typing_select(entity, present, has_extra=EXTRA in frame.columns)
+        # Held as Arrow, not as a temporary table: a table dropped inside the file's transaction
+        # keeps its memory until the commit, so a streamed 1 GB file would pile up its batches.
+        typed = con.sql(sql, params=typing_parameters(sql, default_tz=default_tz, loaded_at=now)).to_arrow_table()
+    with _registered_arrow(con, TYPED_TABLE, typed):
         con.execute(insert_raw_sql(entity), {**lineage, "format": format_name, "loaded_at": now})
         cursor = con.execute(stats_sql(entity))
         names = [d[0] for d in cursor.description]
@@ -370,7 +373,6 @@ def _load_batch(
         if stats["rows_rejected"]:
             # one scan of the typed rows per column: only worth it when something was refused
             con.execute(insert_rejected_sql(entity), {**lineage, "entity": entity.table, "rejected_at": now})
-        con.execute(f"DROP TABLE {TYPED_TABLE}")
     return stats
 
 
@@ -402,7 +404,13 @@ def _store_format_rejects(
 @contextmanager
 def _registered(con: duckdb.DuckDBPyConnection, view: str, frame: pl.DataFrame) -> Iterator[None]:
     """`frame` readable in SQL as `view` (Arrow, zero-copy) for the duration of the block."""
-    con.register(view, frame.to_arrow())
+    with _registered_arrow(con, view, frame.to_arrow()):
+        yield
+
+
+@contextmanager
+def _registered_arrow(con: duckdb.DuckDBPyConnection, view: str, table) -> Iterator[None]:
+    con.register(view, table)
     try:
         yield
     finally:
