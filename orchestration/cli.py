@@ -129,8 +129,8 @@ def run_pipeline(
     )
     from orchestration.settings import data_docs_dir, reports_dir
 
+    log_path = None if verbose else _run_log_path(warehouse, as_of)  # a read-only folder fails here, early
     job = defs().resolve_job_def("secops_run")
-    log_path = None if verbose else _run_log_path(warehouse, as_of)
     with contextlib.ExitStack() as stack:
         if log_path is not None:
             log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
