@@ -66,7 +66,9 @@ def describe(error: BaseException) -> tuple[str, int] | None:
     if isinstance(error, EnvironmentFault):
         return str(error), error.exit_code
     if isinstance(error, OSError) and error.errno is not None:
-        where = error.filename or "?"
+        # Without a file name (a write into an open file), the command was writing beside the
+        # warehouse: its file, the run log, the data docs or the reports.
+        where = error.filename or _warehouse_folder()
         cause = error.strerror or str(error)
         if error.errno == errno.ENOSPC:
             return f"{where}: disk full ({cause}); free space and run again", EXIT_DISK_FULL
@@ -81,6 +83,12 @@ def describe(error: BaseException) -> tuple[str, int] | None:
         if code is not None:
             return f"warehouse: {message}", code
     return None
+
+
+def _warehouse_folder() -> str:
+    from orchestration.settings import warehouse_path
+
+    return f"{warehouse_path().parent} (the warehouse folder)"
 
 
 def fault_log_path(command: str) -> Path:

@@ -130,7 +130,8 @@ def test_a_full_disk(tmp_path):
 
     assert result.returncode == faults.EXIT_DISK_FULL == 4
     problems = [line for line in result.stderr.splitlines() if line.startswith("problem:")]
-    assert len(problems) == 1 and "No space left on device" in problems[0], result.stderr
+    assert len(problems) == 1 and "disk full (No space left on device)" in problems[0], result.stderr
+    assert str(folder) in problems[0]  # names where
     _no_traceback(result)
 
     ingest(tmp_path / "roomy" / "warehouse.duckdb", landing)  # with room, the same file loads whole
