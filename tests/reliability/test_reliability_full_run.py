@@ -76,7 +76,8 @@ def runs(tmp_path_factory):
     outside.write_text("secret\n")
     (landing / "iam" / "outside.csv").symlink_to(outside)
     warehouse = base / "faulty" / "warehouse.duckdb"
-    faulty = _run(landing, warehouse, quiet="10")
+    # a quiet period long enough that loading the definitions never outlasts it on a slow machine
+    faulty = _run(landing, warehouse, quiet="600")
     faulty_state = state_of(warehouse)
 
     # put right: the correction of the incident export, the copy completed, the rest removed
@@ -87,7 +88,7 @@ def runs(tmp_path_factory):
     shutil.rmtree(landing / "backups")
     (landing / "iam" / "pipe.csv").unlink()
     (landing / "iam" / "outside.csv").unlink()
-    rerun = _run(landing, warehouse, quiet="10")
+    rerun = _run(landing, warehouse, quiet="600")
     return {
         "clean": clean, "faulty": faulty, "rerun": rerun, "faulty_state": faulty_state,
         "clean_warehouse": base / "clean" / "warehouse.duckdb", "warehouse": warehouse,
@@ -107,7 +108,7 @@ def test_a_faulty_drop_is_said_path_by_path(runs):
         "warning: backups: ignored: a folder that names no family (families: scanner, iam, training, backup, incident)",
         "warning: iam/outside.csv: ignored: a symbolic link to outside the landing folder (never read)",
         "warning: iam/pipe.csv: ignored: a FIFO (named pipe)",
-        f"warning: {runs['copying']}: modified less than 10 s ago (still being written?); "
+        f"warning: {runs['copying']}: modified less than 600 s ago (still being written?); "
         "skipped this run, read by a later one",
     ):
         assert out.count(line) == 1, (line, out)
