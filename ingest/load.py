@@ -284,6 +284,9 @@ def _load_new_file(
                 con.rollback()
         if not isinstance(error, Exception):
             raise  # interrupted: nothing of the file was kept, and nothing to record
+        if _is_interrupt(error):
+            # DuckDB turns Ctrl-C or SIGTERM during a query into an error: still an interrupt
+            raise KeyboardInterrupt from error
         with suppress(OSError):
             if file_state(path) != state:  # a half-written file fails to parse: not a failure yet
                 return _changed_while_read(rel, family)
@@ -500,6 +503,10 @@ def _check_time_zone(con: duckdb.DuckDBPyConnection, zone: str) -> None:
         con.execute("SELECT timezone($zone, TIMESTAMP '2000-01-01')", {"zone": zone}).fetchall()
     except duckdb.Error as error:
         raise ValueError(f"unknown default time zone {zone!r}") from error
+
+
+def _is_interrupt(error: Exception) -> bool:
+    return isinstance(error, duckdb.InterruptException) or str(error).strip() == "Query interrupted"
 
 
 def _describe(error: Exception, path: Path, rel: str) -> str:
