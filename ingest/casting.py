@@ -12,13 +12,16 @@ table `TYPED_TABLE` with, per canonical column at position i:
   _text_i     the trimmed text (NULL when blank), kept for the rejection record
   _reason_i   why the field refuses its row, or NULL
   _offset_i   (timestamps) the text carries a UTC offset
+  _parsed_i, _implausible_i  (timestamps) the cast value, and why it is refused all the same
 plus `_source_row`, `_extra`, `_naive_timestamps` (timestamps of the row read in
 the default zone) and `_rejected` (any field refused the row).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 from ingest.schemas import Column, Entity
@@ -49,6 +52,44 @@ REASONS = {
     "boolean": "not a boolean (true/false, yes/no, 1/0, t/f, y/n)",
 }
 REQUIRED_BLANK = "required field is blank"
+
+# SOURCES.md, "The landing folder": placeholder and implausible timestamps are refused like
+# unparseable ones. Placeholders are known by their date, at any time of day and offset.
+PLACEHOLDER_DATES = ("0001-01-01", "1900-01-01", "9999-12-31")
+DEFAULT_EARLIEST = "2000-01-01T00:00:00Z"
+# Event and observation times (SOURCES.md lists the words): `<word>_at` may not lie more than
+# FUTURE_TOLERANCE after the file was loaded. Due dates and certificate validity may.
+EVENT_TIME_WORDS = (
+    "scanned", "snapshot", "observed", "occurred", "detected", "acknowledged", "resolved",
+    "started", "completed", "sent", "clicked", "reported", "decided", "implemented",
+    "executed", "assessed", "audited",
+)
+FUTURE_TOLERANCE = timedelta(days=1)
+PLACEHOLDER_REASON = "a placeholder date (0001-01-01, 1900-01-01, 9999-12-31), not a real time"
+
+
+def is_event_time(column: Column) -> bool:
+    return column.type == "timestamp" and column.name.removesuffix("_at") in EVENT_TIME_WORDS and column.name.endswith("_at")
+
+
+def earliest_plausible() -> datetime:
+    """SECOPS_EARLIEST_TIMESTAMP (ISO 8601, default 2000-01-01 UTC): anything earlier is refused."""
+    text = os.environ.get("SECOPS_EARLIEST_TIMESTAMP", "").strip() or DEFAULT_EARLIEST
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"SECOPS_EARLIEST_TIMESTAMP={text!r} is not an ISO 8601 timestamp") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def typing_parameters(sql: str, *, default_tz: str, loaded_at: datetime) -> dict:
+    """The parameters `typing_sql` uses (DuckDB refuses named parameters a statement lacks)."""
+    every = {
+        "default_tz": default_tz,
+        "earliest": earliest_plausible(),
+        "latest_event": loaded_at + FUTURE_TOLERANCE,
+    }
+    return {name: value for name, value in every.items() if f"${name}" in sql}
 
 
 @dataclass(frozen=True)
@@ -101,12 +142,31 @@ def _typed_value(tc: TypedColumn) -> str:
     raise ValueError(f"unknown column type {kind!r}")
 
 
+def _implausible(tc: TypedColumn) -> str:
+    """Why a parsed timestamp is refused all the same (NULL: plausible); reads `_parsed_i`."""
+    parsed = f"_parsed_{tc.position}"
+    placeholders = ", ".join(f"'{d}'" for d in PLACEHOLDER_DATES)
+    cases = [
+        f"WHEN left({tc.text}, 10) IN ({placeholders}) THEN '{PLACEHOLDER_REASON}'",
+        f"WHEN {parsed} < $earliest THEN 'before ' || strftime($earliest, '%Y-%m-%d') "
+        "|| ' (SECOPS_EARLIEST_TIMESTAMP): not a plausible time'",
+    ]
+    if is_event_time(tc.column):
+        cases.append(
+            f"WHEN {parsed} > $latest_event THEN 'more than one day after the file was loaded "
+            "(an event time cannot lie in the future)'"
+        )
+    return f"(CASE {' '.join(cases)} END)"
+
+
 def _reason(tc: TypedColumn) -> str:
     column = tc.column
     blank = f"'{REQUIRED_BLANK}'" if column.required else "NULL"
     refused = f"'{REASONS[column.type]}'" if column.type in REASONS else "NULL"
+    implausible = f"WHEN _implausible_{tc.position} IS NOT NULL THEN _implausible_{tc.position} " if column.type == "timestamp" else ""
     return (
         f"(CASE WHEN {tc.text} IS NULL THEN {blank} "
+        f"{implausible}"
         f"WHEN {column.name} IS NULL THEN {refused} END)"
     )
 
@@ -121,7 +181,12 @@ def _naive_count(columns: list[TypedColumn]) -> str:
 
 
 def typing_sql(entity: Entity, present: Iterable[str], *, has_extra: bool) -> str:
-    """CREATE TEMP TABLE TYPED_TABLE from STAGE_VIEW; `present`: canonical columns the stage has.
+    """CREATE TEMP TABLE TYPED_TABLE from STAGE_VIEW (see `typing_select`)."""
+    return f"CREATE TEMP TABLE {TYPED_TABLE} AS\n" + typing_select(entity, present, has_extra=has_extra)
+
+
+def typing_select(entity: Entity, present: Iterable[str], *, has_extra: bool) -> str:
+    """The typed rows (TYPED_TABLE's columns) from STAGE_VIEW; `present`: canonical columns the stage has.
 
     Absent canonical columns are blank for every row (a vendor format may not
     carry them); callers refuse files that lack a required column altogether.
@@ -142,11 +207,21 @@ def typing_sql(entity: Entity, present: Iterable[str], *, has_extra: bool) -> st
         for tc in columns
         if tc.column.type == "timestamp"
     )
-    typed_select = ",\n    ".join(f"{_typed_value(tc)} AS {tc.column.name}" for tc in columns)
+    stamps = [tc for tc in columns if tc.column.type == "timestamp"]
+    parsed_select = "".join(f",\n    {_typed_value(tc)} AS _parsed_{tc.position}" for tc in stamps)
+    implausible_select = "".join(f",\n    {_implausible(tc)} AS _implausible_{tc.position}" for tc in stamps)
+    # a refused timestamp leaves its field blank, like an unparseable one
+    typed_select = ",\n    ".join(
+        (
+            f"(CASE WHEN _implausible_{tc.position} IS NULL THEN _parsed_{tc.position} END) AS {tc.column.name}"
+            if tc.column.type == "timestamp"
+            else f"{_typed_value(tc)} AS {tc.column.name}"
+        )
+        for tc in columns
+    )
     reason_select = ",\n    ".join(f"{_reason(tc)} AS {tc.reason}" for tc in columns)
     any_reason = " OR ".join(f"{tc.reason} IS NOT NULL" for tc in columns)
     return f"""
-CREATE TEMP TABLE {TYPED_TABLE} AS
 WITH texts AS (
   SELECT CAST(_source_row AS BIGINT) AS _source_row,
     {extra} AS _extra,
@@ -155,10 +230,16 @@ WITH texts AS (
 ), flagged AS (
   SELECT *{offset_select}
   FROM texts
+), parsed AS (
+  SELECT *{parsed_select}
+  FROM flagged
+), weighed AS (
+  SELECT *{implausible_select}
+  FROM parsed
 ), typed AS (
   SELECT *,
     {typed_select}
-  FROM flagged
+  FROM weighed
 ), judged AS (
   SELECT *,
     {reason_select},

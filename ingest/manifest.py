@@ -36,6 +36,9 @@ class ManifestEntry:
     rows_by_class: str | None = None
     records_skipped: int | None = None
     skipped_reasons: str | None = None
+    # A corrected re-export (SOURCES.md): the sha256 of the bytes that replaced these, and when.
+    superseded_by: str | None = None
+    superseded_at: datetime | None = None
 
 
 COLUMNS = tuple(f.name for f in fields(ManifestEntry))
@@ -90,6 +93,55 @@ def forget_superseded_failures(con: duckdb.DuckDBPyConnection, file: str, sha256
     ).fetchall()[0][0]
     con.execute(f"DELETE FROM ingest.file_manifest WHERE {stale}", params)
     return first_seen
+
+
+# Statuses whose bytes count: their raw rows are in every metric.
+ACTIVE_STATUSES = ("loaded", "duplicate")
+# An ignored entry (not an export: a FIFO, a link to outside) has no bytes read; its sha256 is ''.
+NO_BYTES = ""
+
+
+def supersede_earlier(con: duckdb.DuckDBPyConnection, file: str, sha256: str, at: datetime) -> list[str]:
+    """The other bytes recorded under `file` that counted become superseded by `sha256`; returns their sha256s."""
+    params = {"file": file, "sha256": sha256}
+    earlier = con.execute(
+        "SELECT sha256 FROM ingest.file_manifest WHERE file = $file AND sha256 <> $sha256 "
+        f"AND status IN {ACTIVE_STATUSES} ORDER BY sha256",
+        params,
+    ).fetchall()
+    con.execute(
+        "UPDATE ingest.file_manifest SET status = 'superseded', superseded_by = $sha256, superseded_at = $at "
+        f"WHERE file = $file AND sha256 <> $sha256 AND status IN {ACTIVE_STATUSES}",
+        {**params, "at": at},
+    )
+    return [row[0] for row in earlier]
+
+
+def bytes_count(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    """True while some name in the landing folder holds these bytes as loaded or duplicate."""
+    return bool(con.execute(
+        f"SELECT count(*) FROM ingest.file_manifest WHERE sha256 = $sha256 AND status IN {ACTIVE_STATUSES}",
+        {"sha256": sha256},
+    ).fetchall()[0][0])
+
+
+def replace_ignored(con: duckdb.DuckDBPyConnection, families: tuple[str, ...], ignored: list[ManifestEntry]) -> None:
+    """This run's ignored entries replace the ignored rows of the same scope (root '' and `families`).
+
+    An entry that is gone or now an export leaves the list; one still there keeps its first_seen_at.
+    """
+    scope = {"families": list(families)}
+    first_seen = dict(con.execute(
+        "SELECT file, first_seen_at FROM ingest.file_manifest WHERE status = 'ignored' "
+        "AND list_contains($families, family)",
+        scope,
+    ).fetchall())
+    con.execute(
+        "DELETE FROM ingest.file_manifest WHERE status = 'ignored' AND list_contains($families, family)", scope
+    )
+    for new in ignored:
+        new.first_seen_at = min(new.first_seen_at, first_seen.get(new.file, new.first_seen_at))
+        save(con, new)
 
 
 def mark_withdrawn(con: duckdb.DuckDBPyConnection, sha256: str, at: datetime) -> list[str]:

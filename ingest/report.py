@@ -6,7 +6,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
-FileStatus = Literal["loaded", "duplicate", "failed", "already_loaded", "withdrawn"]
+FileStatus = Literal[
+    "loaded", "duplicate", "failed", "already_loaded", "withdrawn",
+    # reinstated: earlier bytes back under their name after a correction superseded them
+    "reinstated",
+    # not read this run (SOURCES.md, "The landing folder"): not an export, or still being written
+    "ignored", "unsettled",
+]
+# Outcomes that are said to whoever runs ingest as a `warning:` line.
+WARNING_STATUSES = ("ignored", "unsettled")
 
 
 @dataclass
@@ -80,14 +88,22 @@ class IngestReport:
                 files.setdefault(table, []).append(result.file)
         return files
 
+    def warning_lines(self) -> list[str]:
+        """One line per path the run did not read, with the reason (each names its path)."""
+        return [f.error or f.file for f in self.files if f.status in WARNING_STATUSES]
+
     def summary_lines(self) -> list[str]:
-        """Human-readable lines: one total, then one per file that needs attention or loaded."""
+        """Human-readable lines: one total, then one per file that needs attention or loaded.
+
+        Paths not read (ignored, still being written) are in `warning_lines`.
+        """
         counts = Counter(f.status for f in self.files)
         rows = sum(f.total_rows_loaded for f in self.loaded)
         rejected = sum(f.rows_rejected for f in self.loaded)
         lines = [
             f"{len(self.files)} file(s): "
-            + ", ".join(f"{counts[s]} {s}" for s in ("loaded", "duplicate", "already_loaded", "withdrawn", "failed"))
+            + ", ".join(f"{counts[s]} {s}" for s in ("loaded", "duplicate", "already_loaded", "withdrawn", "failed")
+                       + tuple(s for s in ("reinstated", "ignored", "unsettled") if counts[s]))
             + f"; {rows} row(s) loaded, {rejected} rejected"
         ]
         for result in self.files:
@@ -102,6 +118,8 @@ class IngestReport:
                 lines.append(f"loaded {result.file} [{result.format}]: {tables}{suffix}")
             elif result.status == "duplicate":
                 lines.append(f"duplicate {result.file}: same bytes as {result.duplicate_of}, not loaded again")
+            elif result.status == "reinstated":
+                lines.append(f"reinstated {result.file}: its earlier bytes are back and count again")
             elif result.status == "failed":
                 error = result.error or "unknown error"
                 # Errors name the file already; do not say it twice.

@@ -1,22 +1,27 @@
 """Dry run of ingest: what a file would load, and what it would refuse, loading nothing.
 
-The file goes through the real path (format detection, parsing, typing and
-rejection in DuckDB) against a throwaway in-memory warehouse, so the answer is
-exactly what `secops run` would do with it.
+The file goes through the real path (the landing folder's rules, format
+detection, parsing, typing and rejection in DuckDB) against a throwaway
+warehouse, so the answer is exactly what `secops run` would do with it. The
+file is read where it lies: its landing folder is the parent of the family
+folder it is in (or its own folder with `--family`), so a link leading outside
+it is refused as a run would refuse it. The throwaway warehouse is a file in
+the temporary folder with the configured memory limit, so a large export
+spills to disk instead of growing in memory.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
-
 from ingest.landing import NOT_EXPORTS_SUFFIX as MAPPING_SUFFIX
-from ingest.load import ingest_landing
+from ingest.landing import entry_problem, quiet_seconds
+from ingest.load import ingest_one
 from ingest.schemas import FAMILIES
-from ingest.warehouse import ensure_schema
+from ingest.warehouse import connect, ensure_schema
 
 
 @dataclass
@@ -54,51 +59,55 @@ class ValidationResult:
         return lines
 
 
-def _family_of(path: Path, family: str | None) -> str | None:
-    if family:
-        return family
-    return next((part for part in reversed(path.resolve().parts[:-1]) if part in FAMILIES), None)
+def _landing_of(path: Path, family: str | None) -> tuple[str | None, Path]:
+    """The file's family and landing folder, from where it lies (links not resolved)."""
+    for folder in path.parents:
+        if folder.name in FAMILIES and (family is None or folder.name == family):
+            return folder.name, folder.parent
+    return family, path.parent
 
 
 def validate_file(path: Path, *, family: str | None = None, default_tz: str = "UTC") -> ValidationResult:
-    path = Path(path)
-    family = _family_of(path, family)
+    path = Path(path).absolute()
+    family, landing = _landing_of(path, family)
     result = ValidationResult(path, family)
     if family is None:
         result.error = f"no family: put the file under a folder named one of {', '.join(FAMILIES)} or pass --family"
         return result
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         result.error = "no such file"
         return result
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        ensure_schema(con)
-        with tempfile.TemporaryDirectory(prefix="secops-validate-") as landing:
-            folder = Path(landing) / family
-            folder.mkdir()
-            (folder / path.name).symlink_to(path.resolve())
-            # a companion file the format reads beside the export (a column mapping)
-            companion = path.with_name(f"{path.stem}{MAPPING_SUFFIX}")
-            if companion.is_file():
-                (folder / companion.name).symlink_to(companion.resolve())
-            report = ingest_landing(con, Path(landing), families=[family], default_tz=default_tz)
-        if not report.files:
-            result.error = "not an export: the landing folder skips such files (a column mapping, a dotfile)"
-            return result
-        (file_result,) = report.files
-        result.format = file_result.format
-        if file_result.status == "failed":
-            result.error = file_result.error
-            return result
-        result.rows_by_table = {t: n for t, n in file_result.rows_loaded.items() if n or t in file_result.rejected_by_table}
-        result.records_held = file_result.records_held
-        result.rows_by_class = dict(file_result.rows_by_class)
-        result.skipped = dict(file_result.skipped)
-        result.rejected = con.sql(
-            "SELECT entity, source_row, field, value, reason FROM ingest.rejected_rows "
-            "ORDER BY entity, source_row, field"
-        ).fetchall()
-    finally:
-        con.close()
+    if path.name.startswith(".") or path.name.lower().endswith(MAPPING_SUFFIX):
+        result.error = "not an export: the landing folder skips such files (a column mapping, a dotfile)"
+        return result
+    problem = entry_problem(path, landing.resolve())
+    if problem is None and path.is_dir():
+        problem = "a folder, not an export file"
+    if problem is not None:
+        result.error = f"ignored: {problem}"
+        return result
+    with tempfile.TemporaryDirectory(prefix="secops-validate-") as scratch:
+        con = connect(Path(scratch) / "validate.duckdb")
+        try:
+            ensure_schema(con)
+            file_result = ingest_one(
+                con, landing, family, path, default_tz=default_tz,
+                now=datetime.now(timezone.utc), quiet_seconds=quiet_seconds(),
+            )
+            result.format = file_result.format
+            if file_result.status in ("failed", "unsettled"):
+                result.error = file_result.error
+                return result
+            result.rows_by_table = {
+                t: n for t, n in file_result.rows_loaded.items() if n or t in file_result.rejected_by_table
+            }
+            result.records_held = file_result.records_held
+            result.rows_by_class = dict(file_result.rows_by_class)
+            result.skipped = dict(file_result.skipped)
+            result.rejected = con.sql(
+                "SELECT entity, source_row, field, value, reason FROM ingest.rejected_rows "
+                "ORDER BY entity, source_row, field"
+            ).fetchall()
+        finally:
+            con.close()
     return result

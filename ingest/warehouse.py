@@ -71,9 +71,9 @@ CREATE TABLE IF NOT EXISTS ingest.file_manifest (
   rows_rejected BIGINT,
   naive_timestamps BIGINT,        -- timestamp fields read in the default zone
   newest_timestamp TIMESTAMPTZ,   -- newest timestamp in the file (merge precedence)
-  status VARCHAR NOT NULL,        -- loaded | duplicate | failed | withdrawn
+  status VARCHAR NOT NULL,        -- loaded | duplicate | failed | withdrawn | superseded | ignored
   duplicate_of VARCHAR,           -- for status duplicate: the file loaded with these bytes
-  error VARCHAR,
+  error VARCHAR,                  -- for failed: the error; for ignored: why it is not an export
   first_seen_at TIMESTAMPTZ NOT NULL,
   loaded_at TIMESTAMPTZ,
   withdrawn_at TIMESTAMPTZ,
@@ -82,13 +82,18 @@ CREATE TABLE IF NOT EXISTS ingest.file_manifest (
   rows_by_class VARCHAR,          -- JSON {"findings/vulnerability": n, "findings/clean_scan": n, "identities": n}
   records_skipped BIGINT,         -- records that became no row by the format's counting rule
   skipped_reasons VARCHAR,        -- JSON {"PASS misconfiguration (...)": n}
+  superseded_by VARCHAR,          -- for superseded: the sha256 of the corrected re-export
+  superseded_at TIMESTAMPTZ,
   PRIMARY KEY (file, sha256)
 )
 """
 
-MANIFEST_ACCOUNTING_COLUMNS = (
+# Columns added after warehouses were created: added in place, at the end of the column list.
+FILE_MANIFEST_ADDED_COLUMNS = (
     ("records_held", "BIGINT"), ("rows_by_class", "VARCHAR"),
     ("records_skipped", "BIGINT"), ("skipped_reasons", "VARCHAR"),
+    ("superseded_by", "VARCHAR"),       # for superseded: the sha256 of the corrected re-export
+    ("superseded_at", "TIMESTAMPTZ"),
 )
 
 REJECTED_ROWS_DDL = """
@@ -118,7 +123,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 f"ALTER TABLE raw.{entity.table} ADD COLUMN IF NOT EXISTS {column.name} {DUCKDB_TYPES[column.type]}"
             )
     con.execute(FILE_MANIFEST_DDL)
-    # a manifest made before the record accounting (issue 17) gains its columns, blank
-    for column, kind in MANIFEST_ACCOUNTING_COLUMNS:
-        con.execute(f"ALTER TABLE ingest.file_manifest ADD COLUMN IF NOT EXISTS {column} {kind}")
+    # a manifest made before a column joined it gains the column, blank
+    for name, sql_type in FILE_MANIFEST_ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE ingest.file_manifest ADD COLUMN IF NOT EXISTS {name} {sql_type}")
     con.execute(REJECTED_ROWS_DDL)

@@ -3,7 +3,9 @@
 `secops run` executes the Dagster job `secops_run` of orchestration.definitions
 in-process: the CLI and the UI run the same definitions, there is no second path.
 It exits 0 when every file loaded and every blocking check passed, else 1 with a
-one-line reason per problem.
+one-line reason per problem; environment faults (a read-only folder, a full disk,
+a corrupt warehouse) end with one `problem:` line and their own exit code
+(orchestration/faults.py, README "Exit codes").
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.as_of import AS_OF_TAG, format_as_of, now_utc, parse_as_of
+from orchestration.faults import (
+    EXIT_CORRUPT_WAREHOUSE,
+    EXIT_MISSING,
+    EnvironmentFault,
+    classify_message,
+    guarded,
+    unique_run_token,
+)
 
 
 def _set_locations(landing: Path | None, warehouse: Path | None) -> None:
@@ -39,7 +49,28 @@ def _instance():
 def _run_log_path(warehouse: Path, as_of: datetime) -> Path:
     folder = warehouse.expanduser().resolve().parent / "logs"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-asof-{as_of:%Y%m%dT%H%M%S}.log"
+    # pid and a random token: concurrent runs never write the same log
+    return folder / f"secops-run-{now_utc():%Y%m%dT%H%M%S}-{unique_run_token()}-asof-{as_of:%Y%m%dT%H%M%S}.log"
+
+
+def _check_warehouse_readable(warehouse: Path) -> None:
+    """A warehouse file that is not a DuckDB database is said before the run starts."""
+    import duckdb
+
+    from ingest.warehouse import connect
+
+    if not warehouse.exists():
+        return
+    try:
+        connect(warehouse, read_only=True).close()
+    except duckdb.Error as error:
+        if classify_message(str(error)) == EXIT_CORRUPT_WAREHOUSE:
+            raise EnvironmentFault(
+                f"{warehouse}: not a readable DuckDB warehouse (corrupt or another kind of file); "
+                "restore it from a backup or move it away to rebuild from the landing folder",
+                EXIT_CORRUPT_WAREHOUSE,
+            ) from error
+        # anything else (a writer holding the file) is the run's to meet
 
 
 def parse_months(text: str | None) -> tuple[str, str] | None:
@@ -84,8 +115,8 @@ def run_pipeline(
     """
     _set_locations(landing, warehouse)
     if not landing.is_dir():
-        print(f"error: landing folder {landing} does not exist", file=sys.stderr)
-        return 2
+        raise EnvironmentFault(f"{landing}: landing folder does not exist (or is not a folder)", EXIT_MISSING)
+    _check_warehouse_readable(warehouse)
 
     from orchestration.writer_lock import WarehouseBusy, warehouse_writer_lock
 
@@ -145,7 +176,14 @@ def _run_holding_the_lock(
 ) -> int:
     from orchestration.definitions import defs
     from orchestration.defs.jobs import WAREHOUSE_TAG
-    from orchestration.run_summary import alert_failed_run, blocked_lines, problems_of, print_headline, warnings_of
+    from orchestration.run_summary import (
+        alert_failed_run,
+        blocked_lines,
+        landing_warnings_of,
+        print_headline,
+        problems_of,
+        warnings_of,
+    )
     from orchestration.settings import data_docs_dir, reports_dir
     from orchestration.writer_lock import outside_holder_problem
     from publish.bi_snapshot import bi_snapshot_path
@@ -154,8 +192,8 @@ def _run_holding_the_lock(
     if held_outside:
         print(f"problem: {held_outside}", file=sys.stderr)
         return 1
+    log_path = None if verbose else _run_log_path(warehouse, as_of)  # a read-only folder fails here, early
     job = defs().resolve_job_def("secops_run")
-    log_path = None if verbose else _run_log_path(warehouse, as_of)
     with contextlib.ExitStack() as stack:
         if log_path is not None:
             log_file = stack.enter_context(log_path.open("w", encoding="utf-8"))
@@ -175,6 +213,8 @@ def _run_holding_the_lock(
         problems = [line for line in problems if not any(line.startswith(f"step {k} failed:") for k in outside)]
         message = next(iter(outside.values()))
         problems.insert(0, outside_holder_problem(warehouse, message, bi_snapshot_path(warehouse)))
+    for line in landing_warnings_of(result):
+        print(f"warning: {line}")
     for line in warnings_of(result):
         print(f"warning: {line}")
     # With the file still held open outside, what needs the warehouse after the run waits for the next one.
@@ -191,7 +231,10 @@ def _run_holding_the_lock(
     print(f"data quality: {data_docs_dir() / 'index.html'}")
     print(f"reports: {reports_dir()}")
     print(f"warehouse: {warehouse.resolve()}")
-    return 1 if problems else 0
+    # a fault of the machine met inside a step (disk full, read-only) keeps its own exit code
+    step_faults = (classify_message(line) for line in problems if line.startswith("step "))
+    faults = [code for code in step_faults if code is not None]
+    return faults[0] if faults else (1 if problems else 0)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -321,11 +364,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.handler(args)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    # every fault ends in one `problem:` line and a documented exit code (orchestration/faults.py)
+    return guarded(args.command, lambda: args.handler(args))
 
 
 if __name__ == "__main__":

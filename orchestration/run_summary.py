@@ -71,6 +71,18 @@ def warnings_of(result: dg.ExecuteInProcessResult) -> list[str]:
     ]
 
 
+def landing_warnings_of(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Paths the ingest did not read and why, each once (every raw asset carries the list)."""
+    from orchestration.defs.raw_assets import LANDING_WARNINGS
+
+    lines: dict[str, None] = {}
+    for event in result.get_asset_materialization_events():
+        value = event.step_materialization_data.materialization.metadata.get(LANDING_WARNINGS)
+        for line in (value.value if value is not None else None) or []:
+            lines[line] = None
+    return list(lines)
+
+
 def _hours(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f} h"
 

@@ -4,6 +4,8 @@ SECOPS_LANDING     landing folder, one sub-folder per family   (default var/land
 SECOPS_WAREHOUSE   DuckDB file                                 (default var/warehouse.duckdb)
 SECOPS_DEFAULT_TZ  zone for timestamps written without offset  (default UTC)
 SECOPS_MEMORY_LIMIT  DuckDB memory_limit for ingest and dbt    (default 2GB)
+SECOPS_QUIET_SECONDS  a landing file unchanged this long is read (default 10; ingest/landing.py)
+SECOPS_EARLIEST_TIMESTAMP  earlier timestamps are refused      (default 2000-01-01; ingest/casting.py)
 SECOPS_DATA_DOCS   HTML page of the latest validations         (default data_docs/ beside the warehouse)
 SECOPS_REPORTS     monthly reports, one folder per month       (default reports/ beside the warehouse)
 SECOPS_BI_FILE     the BI snapshot (publish/bi_snapshot.py)    (default bi/<warehouse file name> beside it)

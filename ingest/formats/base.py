@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Callable, ClassVar, Iterator
 
 import polars as pl
 
@@ -35,6 +35,19 @@ class ExportError(Exception):
 
 
 @dataclass
+class StreamedFrame:
+    """An entity's rows handed over in batches, for exports too large to hold at once.
+
+    `columns` are the columns every batch has (as for a frame of `ParsedExport.entities`);
+    `batches()` reads the file once, in order, raising ExportError for a bad record.
+    The loader types and inserts each batch in the file's one transaction.
+    """
+
+    columns: list[str]
+    batches: Callable[[], Iterator[pl.DataFrame]]
+
+
+@dataclass
 class ParsedExport:
     """What one file holds, in canonical terms.
 
@@ -42,10 +55,11 @@ class ParsedExport:
     whose columns are that entity's canonical column names as strings (missing
     ones may be absent), plus `_source_row` (Int64, 1-based record number) and
     `_extra` (String: JSON object of the columns beyond the canonical ones, or null).
+    A large export may hand an entity over as a `StreamedFrame` instead.
     """
 
     format_name: str
-    entities: dict[str, pl.DataFrame]
+    entities: dict[str, pl.DataFrame | StreamedFrame]
     rejected: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema=REJECTED_SCHEMA)
     )
@@ -76,3 +90,11 @@ class ExportFormat:
         for formats that must complete a field the export lacks.
         """
         raise NotImplementedError
+
+    def parse_streaming(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        """What the loader calls: `parse`, except that an entity may come as a StreamedFrame.
+
+        A format whose exports can be very large overrides this to hand its rows over
+        in batches; the others need not.
+        """
+        return self.parse(path, family, context)

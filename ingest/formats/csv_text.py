@@ -13,13 +13,15 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import polars as pl
 
-from ingest.formats.base import ExportError
+from ingest.formats.base import ExportError, StreamedFrame
 
 UTF8_BOM = b"\xef\xbb\xbf"
+# Records per batch when a CSV is streamed (stream_csv_text): about 8 MB of text for a findings CSV.
+STREAM_BATCH_ROWS = 50_000
 SOURCE_ROW = "_source_row"
 EXTRA = "_extra"
 
@@ -65,13 +67,48 @@ def read_csv_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
     what spreadsheet tools that trim trailing empty cells produce); one with more
     fields, an unterminated quote or invalid UTF-8 fails the whole file.
     """
+    try:
+        frame = _scan(path, header).collect()
+    except ExportError:
+        raise
+    except Exception as error:  # polars raises several exception types for bad input
+        raise ExportError(f"{path}: unreadable CSV: {_explain(path, error, len(header))}") from error
+    return frame
+
+
+def stream_csv_text(
+    path: Path, header: Sequence[str], transform: Callable[[pl.DataFrame], pl.DataFrame]
+) -> StreamedFrame:
+    """`read_csv_text` in batches of STREAM_BATCH_ROWS records, each passed through `transform`.
+
+    Same rows, numbering and errors as `read_csv_text`, read in polars' streaming
+    engine so a 1 GB export never sits in memory whole.
+    """
+    empty = pl.DataFrame(schema={**{name: pl.String for name in header}, SOURCE_ROW: pl.Int64})
+    columns = transform(empty).columns
+
+    def batches() -> Iterator[pl.DataFrame]:
+        lazy = _scan(path, header)
+        try:
+            for batch in lazy.collect_batches(chunk_size=STREAM_BATCH_ROWS):
+                yield transform(batch)
+        except ExportError:
+            raise
+        except Exception as error:  # polars raises several exception types for bad input
+            raise ExportError(f"{path}: unreadable CSV: {_explain(path, error, len(header))}") from error
+
+    return StreamedFrame(columns=columns, batches=batches)
+
+
+def _scan(path: Path, header: Sequence[str]) -> pl.LazyFrame:
+    """The lazy read behind read_csv_text and stream_csv_text (see read_csv_text)."""
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise ExportError(f"{path}: duplicate column(s) in the header: {', '.join(duplicates)}")
     try:
         with path.open("rb") as handle:
             separator = separator_of(handle.read(4096).decode("utf-8", errors="replace"))
-        frame = pl.read_csv(
+        lazy = pl.scan_csv(
             path,
             has_header=True,
             infer_schema=False,
@@ -80,19 +117,20 @@ def read_csv_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
             encoding="utf8",
             raise_if_empty=False,
         )
+        width = len(lazy.collect_schema())
     except Exception as error:  # polars raises several exception types for bad input
         raise ExportError(f"{path}: unreadable CSV: {_explain(path, error, len(header))}") from error
-    if frame.width != len(header):
+    if width != len(header):
         raise ExportError(
-            f"{path}: header has {len(header)} columns but the CSV reader found {frame.width}"
+            f"{path}: header has {len(header)} columns but the CSV reader found {width}"
         )
-    frame.columns = list(header)
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    lazy = lazy.rename(dict(zip(lazy.collect_schema().names(), header)))
+    lazy = lazy.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     data_columns = [pl.col(name) for name in header]
     blank_record = pl.all_horizontal(
         [c.is_null() | (c.str.strip_chars() == "") for c in data_columns]
     )
-    return frame.filter(~blank_record)
+    return lazy.filter(~blank_record)
 
 
 def tidy_text(frame: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:

@@ -17,6 +17,9 @@ from orchestration.owners import owners_for
 from orchestration.settings import default_timezone, landing_dir, warehouse_path
 
 FILES_READABLE = "files_readable"
+# Materialization metadata: paths this run did not read and why (ignored entries, files still
+# being written); the CLI prints each once as a `warning:` line (orchestration/run_summary.py).
+LANDING_WARNINGS = "landing_warnings"
 ROWS_ACCEPTED = "rows_accepted"
 
 
@@ -78,6 +81,9 @@ def landing_zone(context: dg.AssetExecutionContext):
         }
     for line in report.summary_lines():
         context.log.info(line)
+    warnings = report.warning_lines()
+    for line in warnings:
+        context.log.warning(line)
 
     alerts = []
     for entity in selected:
@@ -90,6 +96,7 @@ def landing_zone(context: dg.AssetExecutionContext):
                 "rows_loaded_this_run": report.rows_loaded_by_table.get(entity.table, 0),
                 "files_loaded_this_run": dg.MetadataValue.json(files),
                 "landing_folder": str(landing / entity.family),
+                LANDING_WARNINGS: dg.MetadataValue.json(warnings),
             },
         )
         failed = [f for f in report.failed if f.family == entity.family]

@@ -18,6 +18,7 @@ from ingest.formats.base import ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import (
     read_csv_text,
     read_header,
+    stream_csv_text,
     tidy_text,
     with_extras,
 )
@@ -71,6 +72,18 @@ class CanonicalCsv(ExportFormat):
         return any(recognise(header, family) is not None for family in _families_for(path))
 
     def parse(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        entity, header = self._entity_and_header(path, family)
+        frame = with_extras(tidy_text(read_csv_text(path, header), header), entity.column_names)
+        return ParsedExport(format_name=self.name, entities={entity.table: frame})
+
+    def parse_streaming(self, path: Path, family: str, context: ParseContext | None = None) -> ParsedExport:
+        # A canonical export may be a 1 GB snapshot: typed and loaded batch by batch.
+        entity, header = self._entity_and_header(path, family)
+        columns = entity.column_names
+        rows = stream_csv_text(path, header, lambda batch: with_extras(tidy_text(batch, header), columns))
+        return ParsedExport(format_name=self.name, entities={entity.table: rows})
+
+    def _entity_and_header(self, path: Path, family: str) -> tuple[Entity, list[str]]:
         with path.open("rb") as handle:
             header = read_header(handle.read(HEAD_BYTES))
         entity = recognise(header, family) if header else None
@@ -82,10 +95,7 @@ class CanonicalCsv(ExportFormat):
                 f"{path}: broken schema for canonical {entity.table} CSV: "
                 f"missing column(s) {', '.join(missing)}"
             )
-        frame = read_csv_text(path, header)
-        frame = tidy_text(frame, header)
-        frame = with_extras(frame, entity.column_names)
-        return ParsedExport(format_name=self.name, entities={entity.table: frame})
+        return entity, header
 
 
 def _families_for(path: Path) -> tuple[str, ...]:
