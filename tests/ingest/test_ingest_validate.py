@@ -73,6 +73,8 @@ def test_the_manifest_keeps_the_accounting(tmp_path):
     # three findings in three resources, and the clean Service
     assert (held, json.loads(by_class), skipped, json.loads(reasons)) == (
         3, {"findings/clean_scan": 1, "findings/misconfiguration": 2, "findings/vulnerability": 1}, 0, {})
-    # the accounting columns come last, together
+    # the accounting columns stand together, after the columns the manifest had before them
     names = [r[0] for r in con.execute("DESCRIBE ingest.file_manifest").fetchall()]
-    assert names[-4:] == ["records_held", "rows_by_class", "records_skipped", "skipped_reasons"]
+    start = names.index("records_held")
+    assert names[start:start + 4] == ["records_held", "rows_by_class", "records_skipped", "skipped_reasons"]
+    assert start > names.index("withdrawn_at")

@@ -259,7 +259,9 @@ def test_placeholder_and_implausible_timestamps_are_refused_like_unparseable_one
     # validate tells the user the same, field by field
     lines = validate_file(landing / "incident" / "incidents.csv").lines()
     assert lines[0].endswith("would load 1 incidents; 5 field(s) refused")
-    assert lines[1] == f"  refused: incidents row 2 field occurred_at value '0001-01-01T00:00:00Z': {placeholder}"
+    # 6 rows: 1 loads, 5 are refused for their times; none is skipped
+    assert lines[1] == "  records: 6 held -> rows: 1 incidents; 5 record(s) refused; 0 skipped"
+    assert lines[2] == f"  refused: incidents row 2 field occurred_at value '0001-01-01T00:00:00Z': {placeholder}"
 
 
 def test_the_earliest_plausible_time_is_configurable(tmp_path, landing, drop, monkeypatch):
