@@ -3,7 +3,7 @@
 owners.yaml sits at the repository root; SECOPS_OWNERS_FILE points at another file (a
 deployment's own ownership). Owners are "team:<name>" strings (or e-mail addresses, which
 Dagster also accepts). Contacts for alerts are never in this file: they come from the
-environment per team (orchestration/alerts/config.py).
+environment per team (publish/alerts/config.py).
 
     pipeline:  {owners: [...]}                      dbt models, jobs, failed pipeline runs
     families:

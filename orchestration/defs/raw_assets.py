@@ -12,7 +12,7 @@ import dagster as dg
 from ingest.load import ingest_landing
 from ingest.schemas import ENTITIES, Entity
 from ingest.warehouse import ensure_schema, open_warehouse
-from orchestration.alerts import FailedExpectation, check_failure_alert, deliver_alerts
+from publish.alerts import FailedExpectation, check_failure_alert, deliver_alerts
 from orchestration.owners import owners_for
 from orchestration.settings import default_timezone, landing_dir, warehouse_path
 

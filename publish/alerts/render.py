@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.alerts.model import Alert, FailedExpectation
+from publish.alerts.model import Alert, FailedExpectation
 
 MAX_SAMPLE_CHARS = 80
 # Slack limits: header text 150 characters, section text 3000, 50 blocks a message.

@@ -1,0 +1,1 @@
+"""Everything that leaves the warehouse: the BI snapshot, exports, the report, alerts and notifications."""
