@@ -10,6 +10,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = REPO_ROOT.parent / "shared" / "samples"
 
+# The landing-zone sensor starts stopped in tests (a test that needs it running says so).
+os.environ.setdefault("SECOPS_SENSOR_DEFAULT", "off")
+
 
 @pytest.fixture(scope="module")
 def restore_environment():
