@@ -53,6 +53,10 @@ class Alert:
     summary: str = ""
     link: str | None = None                      # URL or report path
     failed_steps: tuple[str, ...] = ()           # pipeline failures: the steps that failed
+    # A notification that is not a failed check (an SLO breach): its own title, and the
+    # facts shown instead of asset/check/severity (label, value).
+    title_text: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         severity = str(self.severity).upper()
@@ -67,6 +71,7 @@ class Alert:
             self, "failed_expectations", tuple(_as_expectation(e) for e in self.failed_expectations)
         )
         object.__setattr__(self, "failed_steps", tuple(self.failed_steps))
+        object.__setattr__(self, "facts", tuple((str(k), str(v)) for k, v in self.facts))
 
     @property
     def is_pipeline_failure(self) -> bool:
