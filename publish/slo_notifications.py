@@ -95,7 +95,8 @@ def read_rows(con, months: tuple[str, str] | None = None) -> list[SloRow]:
             continue
         where, params = ("WHERE month BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)", list(months)) if months else ("", [])
         found = con.execute(
-            f"SELECT month, {name}, status, {value}, {target}, {comparator}, {numerator}, {denominator}, as_of "
+            f"SELECT {name}, CAST(month AS DATE), status, {value}, {target}, {comparator}, {numerator}, {denominator}, "
+            "CAST(as_of AS TIMESTAMPTZ) "
             f"FROM {table} {where} ORDER BY month, {name}",
             params,
         ).fetchall()

@@ -39,8 +39,8 @@ def _spec(entity: Entity) -> dg.AssetSpec:
         owners=owners_for(entity.family, entity.table),
         kinds={"duckdb", "csv"},
         description=(
-            f"{entity.description} Loaded from the export files in <landing>/{entity.family}/ "
-            f"into raw.{entity.table}, one row per exported record with its file, sha256, "
+            f"{entity.description} Loaded from the export files in `<landing>/{entity.family}/` "
+            f"into `raw.{entity.table}`, one row per exported record with its file, sha256, "
             "row number and load time."
         ),
         metadata={

@@ -95,9 +95,14 @@ def _slo_posts(posts):
 
 BREACHES = {
     # subject: the teams it goes to (owners.yaml slo_notifications; executives for security SLOs)
-    "[secops SLO breached] critical_patch_24h 2026-09: 0.333333 (target >= 0.95)": ("VULNERABILITY_MANAGEMENT", "SECURITY_LEADERSHIP"),
+    "[secops SLO breached] critical_patch_24h 2026-09: 0.333333 (target >= 1)": ("VULNERABILITY_MANAGEMENT", "SECURITY_LEADERSHIP"),
     "[secops SLO breached] privileged_mfa 2026-09: 0.5 (target >= 1)": ("IDENTITY_AND_ACCESS", "SECURITY_LEADERSHIP"),
     "[secops SLO breached] expired_certs_production 2026-09: 1 (target <= 0)": ("VULNERABILITY_MANAGEMENT", "SECURITY_LEADERSHIP"),
+    # error budgets (consumed / allowed above 1) go to their owners only
+    "[secops Error budget breached] availability 2026-09: 1.38889 (target <= 1)": ("SRE_PLATFORM",),
+    "[secops Error budget breached] security_incident 2026-09: 15.2778 (target <= 1)": ("SECURITY_OPERATIONS",),
+    "[secops Error budget breached] vulnerability_debt 2026-09: 50 (target <= 1)": ("VULNERABILITY_MANAGEMENT",),
+    "[secops Error budget breached] compliance_drift 2026-09: 56.6667 (target <= 1)": ("IDENTITY_AND_ACCESS",),
 }
 
 
@@ -105,7 +110,7 @@ def test_each_breach_of_the_closed_month_reaches_exactly_its_owners_once_by_mail
     code, messages, posts = runs["steps"]["first"]
     mails = _slo_mails(messages)
     expected = sorted((( _address(team),), subject) for subject, teams in BREACHES.items() for team in teams)
-    assert [(rcpts, subject) for rcpts, subject, _ in mails] == expected
+    assert [(rcpts, subject) for rcpts, subject, _ in mails] == expected, [m[:2] for m in mails]
     assert _slo_posts(posts) == sorted(
         (f"/hooks/{team.lower()}", subject) for subject, teams in BREACHES.items() for team in teams
     )
