@@ -9,7 +9,8 @@ a rerun that publishes the same breach sends nothing; a recompute that turns a b
 into anything else (met, no_data, pending) sends a correction, and a later breach again is
 told again. `pending` or an open month is never told as a breach.
 
-What was told is kept in ingest.slo_notifications (one row per team, channel and message);
+What was told is kept in ingest.slo_notifications (one row per team, channel and message; a
+channel without a destination counts as told, a failed delivery is retried on the next run);
 every delivery is also in ingest.alert_deliveries like any alert.
 """
 
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS ingest.slo_notifications (
   status VARCHAR NOT NULL,         -- the status published when told
   team VARCHAR NOT NULL,
   channel VARCHAR NOT NULL,        -- email | webhook
+  delivery VARCHAR NOT NULL,       -- sent | not_configured (no destination: nothing to retry)
   run_id VARCHAR NOT NULL,
   sent_at TIMESTAMPTZ NOT NULL
 )
@@ -203,9 +205,12 @@ def notify_slo_breaches(
         with open_warehouse(warehouse) as con:
             for outcome in outcomes:
                 notices.append(Notice(row.key, team, told, outcome.channel, outcome.status))
-                if outcome.status == "sent":
+                # a failed delivery is tried again on the next run; a channel without a
+                # destination is not (the team hears of the next change once it has one)
+                if outcome.status in ("sent", "not_configured"):
                     con.execute(
-                        "INSERT INTO ingest.slo_notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [row.section, row.name, row.month, told, row.status, team, outcome.channel, run_id, now],
+                        "INSERT INTO ingest.slo_notifications VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [row.section, row.name, row.month, told, row.status, team, outcome.channel,
+                         outcome.status, run_id, now],
                     )
     return notices
