@@ -37,7 +37,7 @@ SOURCES = {
     # an error budget is breached when more than all of it is used: consumed / allowed > 1
     "error_budget": (
         "metrics.error_budget_monthly", "dimension",
-        "consumed_fraction", "1.0", "'<='", "consumed", "allowed",
+        "consumed_fraction", "CAST(1 AS DOUBLE)", "'<='", "consumed", "allowed",
     ),
 }
 
@@ -82,6 +82,10 @@ class SloRow:
         return f"{self.section}/{self.name}/{self.month:%Y-%m}"
 
 
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
 def _table_exists(con, table: str) -> bool:
     schema, name = table.split(".")
     return bool(con.execute(
@@ -102,7 +106,10 @@ def read_rows(con, months: tuple[str, str] | None = None) -> list[SloRow]:
             f"FROM {table} {where} ORDER BY month, {name}",
             params,
         ).fetchall()
-        rows += [SloRow(section, *row) for row in found]
+        for slo, month, status, *numbers, as_of in found:
+            value, target, comparator, numerator, denominator = numbers
+            rows.append(SloRow(section, slo, month, status, _float(value), _float(target), comparator,
+                               _float(numerator), _float(denominator), as_of))
     return rows
 
 

@@ -92,16 +92,24 @@ def _freshness(con, entity: Entity, as_of) -> tuple[dg.AssetCheckResult, object]
     ).fetchone()[0]
     age_hours = None if newest is None else round((as_of - newest).total_seconds() / 3600, 2)
     config = load_config()
+    threshold = window.total_seconds() / 3600
+    summary = (
+        f"no {column} at or before as_of" if newest is None
+        else f"newest {column} {newest.isoformat()} is {age_hours:g} h old at as_of {as_of.isoformat()}; "
+        f"at most {threshold:g} h ({config.family_cadences.get(entity.family)})"
+    )
     result = dg.AssetCheckResult(
         asset_key=_asset_key(entity),
         check_name=FRESHNESS,
         passed=newest is not None and newest >= as_of - window,
         severity=dg.AssetCheckSeverity.ERROR if config.stale_severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=summary,
         metadata={
             "newest_record_at": dg.MetadataValue.timestamp(newest) if newest else dg.MetadataValue.text("no records"),
             "as_of": as_of.isoformat(),
             "age_hours": age_hours if age_hours is not None else dg.MetadataValue.text("n/a"),
-            "threshold_hours": window.total_seconds() / 3600,
+            "threshold_hours": threshold,
+            "summary": summary,
             "cadence": config.family_cadences.get(entity.family) or "",
         },
     )

@@ -117,6 +117,9 @@ def test_a_family_whose_newest_record_is_older_than_its_window_is_late_at_as_of(
     assert identities.metadata["threshold_hours"].value == 192.0
     assert identities.metadata["newest_record_at"].value == datetime(2026, 9, 15, tzinfo=timezone.utc).timestamp()
     assert identities.metadata["cadence"].value == "weekly"
+    assert identities.metadata["summary"].value == (
+        "newest snapshot_at 2026-09-15T00:00:00+00:00 is 720 h old at as_of 2026-10-15T00:00:00+00:00; at most 192 h (weekly)"
+    )
 
 
 def test_the_same_family_is_fresh_when_judged_within_its_window(locations):
