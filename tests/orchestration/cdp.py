@@ -7,6 +7,7 @@ over `websockets` (already in the lock), so no browser driver has to be installe
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import socket
@@ -35,7 +36,10 @@ class Browser:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self._ids = itertools.count(1)
-        self._socket = connect(self._page_socket(), max_size=64 * 1024 * 1024, open_timeout=30)
+        self._stack = contextlib.ExitStack()
+        self._socket = self._stack.enter_context(
+            connect(self._page_socket(), max_size=64 * 1024 * 1024, open_timeout=30)
+        )
         self.send("Page.enable")
         self.send("Runtime.enable")
 
@@ -87,6 +91,15 @@ class Browser:
                 raise AssertionError(f"not on the page after {timeout:.0f} s: {missing}; the page says: {text[:1500]!r}")
             time.sleep(0.5)
 
+    def wait_until(self, expression: str, timeout: float = 60):
+        """The value of a JavaScript expression once it is truthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.5)
+
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
@@ -94,7 +107,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self._socket.close()
+            self._stack.close()
         finally:
             self.process.terminate()
             try:

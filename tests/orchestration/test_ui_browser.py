@@ -172,7 +172,8 @@ def test_the_asset_graph_lists_every_group(ui, browser, screenshots):
 
 
 def _switch_states(browser: Browser, names: list[str]) -> dict[str, bool]:
-    """Whether the on/off switch in each automation's row is on, as the page shows it."""
+    """Whether the on/off switch in each automation's row is on, as the page shows it (the
+    switches take their state from a second query: wait until every one has it)."""
     script = """(names => Object.fromEntries(names.map(name => {
         const label = [...document.querySelectorAll('a, span, div')].find(e => e.innerText && e.innerText.trim() === name && e.children.length === 0);
         let row = label;
@@ -180,6 +181,7 @@ def _switch_states(browser: Browser, names: list[str]) -> dict[str, bool]:
         const boxes = row ? [...row.querySelectorAll('input[type=checkbox]')] : [];
         return [name, boxes.length ? boxes[boxes.length - 1].checked : null];
     })))(%s)""" % json.dumps(names)
+    browser.wait_until(f"Object.values({script}).every(on => on === true)", timeout=60)
     return browser.evaluate(script)
 
 
