@@ -3,7 +3,10 @@
 The fixture landing folder (tests/orchestration/landing; values in test_pipeline.py) at as_of
 2026-10-15, months 2026-09 and 2026-10: September is closed, October in progress.
 September breaches three security SLOs: critical_patch_24h 1/3, privileged_mfa 1/2 and
-expired_certs_production (1 expired production certificate of 3). October's backup_restore_test
+expired_certs_production (1 expired production certificate of 3), each told to its team and the
+executives; its four error budgets are overspent (availability 60 of 43.2 minutes, security
+incidents 660 of 43.2, vulnerability debt 1.0 of 0.02, compliance drift 0.567 of 0.01), each told
+to its team only. October's backup_restore_test
 is breached with 0/0 but the month is open: nobody is told. A rerun tells nobody again.
 Withdrawing certificates_2026-09-14.csv (the snapshot with the expired certificate) and
 rerunning turns expired_certs_production of September into met: its owners get a correction.

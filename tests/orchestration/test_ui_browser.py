@@ -106,9 +106,10 @@ def ui(tmp_path_factory, chromium):
             time.sleep(2)
         yield {"url": url, "base": base}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)  # dagster dev, its webserver, daemon and code server
+        # dagster dev stops its webserver, daemon and code server on Ctrl-C (it outwaits SIGTERM)
+        os.killpg(process.pid, signal.SIGINT)
         try:
-            process.wait(timeout=60)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
