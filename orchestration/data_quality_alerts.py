@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from orchestration.alerts import FailedExpectation, check_failure_alert, deliver_alerts
+from publish.alerts import FailedExpectation, check_failure_alert, deliver_alerts
 from orchestration.settings import data_docs_dir
 
 

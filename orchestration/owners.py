@@ -3,7 +3,7 @@
 owners.yaml sits at the repository root; SECOPS_OWNERS_FILE points at another file (a
 deployment's own ownership). Owners are "team:<name>" strings (or e-mail addresses, which
 Dagster also accepts). Contacts for alerts are never in this file: they come from the
-environment per team (orchestration/alerts/config.py).
+environment per team (publish/alerts/config.py).
 
     pipeline:  {owners: [...]}                      dbt models, jobs, failed pipeline runs
     families:
@@ -11,6 +11,10 @@ environment per team (orchestration/alerts/config.py).
         owners: [...]                               every entity of the family ...
         entities:
           <entity table>: {owners: [...]}           ... unless the entity names its own
+    slo_notifications:                              breaches of closed months (publish/slo_notifications.py)
+      executives: [...]                             every breached security SLO
+      security_slo: {<slo_id>: [...]}               metrics.security_slo_monthly
+      error_budget: {<dimension>: [...]}            metrics.error_budget_monthly
 """
 
 from __future__ import annotations
@@ -58,6 +62,17 @@ def _load(path: str) -> dict:
             raise ValueError(f"{path}: families.{family}.entities must be a mapping")
         for entity, entity_spec in entities.items():
             _check_owners((entity_spec or {}).get("owners"), f"families.{family}.entities.{entity}", path)
+    notifications = config.get("slo_notifications") or {}
+    if not isinstance(notifications, dict):
+        raise ValueError(f"{path}: slo_notifications must be a mapping")
+    if notifications.get("executives") is not None:
+        _check_owners(notifications["executives"], "slo_notifications.executives", path)
+    for section in ("security_slo", "error_budget"):
+        named = notifications.get(section) or {}
+        if not isinstance(named, dict):
+            raise ValueError(f"{path}: slo_notifications.{section} must map each id to its owners")
+        for name, owners in named.items():
+            _check_owners(owners, f"slo_notifications.{section}.{name}", path)
     return config
 
 
@@ -71,6 +86,16 @@ def family_owners(family: str) -> list[str]:
 
 def pipeline_owners() -> list[str]:
     return list(_owners_config()["pipeline"]["owners"])
+
+
+def slo_owners(section: str, name: str) -> list[str]:
+    """Teams told of a breach of `name` (an slo_id or error-budget dimension); [] when none is named."""
+    notifications = _owners_config().get("slo_notifications") or {}
+    return list((notifications.get(section) or {}).get(name) or [])
+
+
+def executive_owners() -> list[str]:
+    return list((_owners_config().get("slo_notifications") or {}).get("executives") or [])
 
 
 def owners_for(family: str, entity: str | None = None) -> list[str]:

@@ -53,7 +53,7 @@ def blocked_lines(warehouse: Path, run_id: str) -> list[str]:
 
 def alert_failed_run(warehouse: Path, result: dg.ExecuteInProcessResult, problems: list[str]) -> None:
     """A failed run alerts the pipeline's owners (owners.yaml) by e-mail and webhook."""
-    from orchestration.alerts import deliver_alerts, pipeline_failure_alert
+    from publish.alerts import deliver_alerts, pipeline_failure_alert
 
     failed_steps = [e.step_key for e in result.get_step_failure_events()]
     alert = pipeline_failure_alert(

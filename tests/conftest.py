@@ -79,6 +79,8 @@ def _module_leaves_the_environment_as_it_found_it(request):
             "(restored; use the restore_environment fixture or monkeypatch)",
             pytrace=False,
         )
+# The landing-zone sensor starts stopped in tests (a test that needs it running says so).
+os.environ.setdefault("SECOPS_SENSOR_DEFAULT", "off")
 
 
 @pytest.fixture(scope="module")

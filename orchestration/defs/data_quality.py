@@ -8,7 +8,7 @@
 - `raw_entity_checks` shows those results as checks on the raw assets, one per
   dimension (completeness, validity, uniqueness, timeliness, consistency).
 - `metric_table_checks` validates the metrics.* tables after they are built.
-A failed check alerts the asset's owners (orchestration/alerts). An ERROR on a raw
+A failed check alerts the asset's owners (publish/alerts). An ERROR on a raw
 entity blocks its family: the metric models reading it are not rebuilt in the run
 (orchestration/gating.py, applied by the metrics dbt asset).
 """

@@ -4,6 +4,11 @@ One asset per raw table, keyed `[family, table]` exactly as the dbt sources are
 named, so dbt staging models attach to them without glue. A single multi-asset
 loads them because one scan of the landing folder serves every family; selecting
 some of them ingests only their families.
+
+Each asset shows its column schema (ingest/schemas.py) and, where its family has a
+cadence, a freshness policy with the window of the timeliness check; the `freshness`
+check on it says, at the run's as_of (now for a run launched without one), whether the
+newest record is older than that window (orchestration/freshness.py).
 """
 
 
@@ -12,7 +17,9 @@ import dagster as dg
 from ingest.load import ingest_landing
 from ingest.schemas import ENTITIES, Entity
 from ingest.warehouse import ensure_schema, open_warehouse
-from orchestration.alerts import FailedExpectation, check_failure_alert, deliver_alerts
+from orchestration.as_of import run_as_of
+from orchestration.freshness import freshness_column, freshness_policy, freshness_window, table_schema
+from publish.alerts import FailedExpectation, check_failure_alert, deliver_alerts
 from orchestration.owners import owners_for
 from orchestration.settings import default_timezone, landing_dir, warehouse_path
 
@@ -21,6 +28,7 @@ FILES_READABLE = "files_readable"
 # being written); the CLI prints each once as a `warning:` line (orchestration/run_summary.py).
 LANDING_WARNINGS = "landing_warnings"
 ROWS_ACCEPTED = "rows_accepted"
+FRESHNESS = "freshness"
 
 
 def _asset_key(entity: Entity) -> dg.AssetKey:
@@ -34,18 +42,23 @@ def _spec(entity: Entity) -> dg.AssetSpec:
         owners=owners_for(entity.family, entity.table),
         kinds={"duckdb", "csv"},
         description=(
-            f"{entity.description} Loaded from the export files in <landing>/{entity.family}/ "
-            f"into raw.{entity.table}, one row per exported record with its file, sha256, "
+            f"{entity.description} Loaded from the export files in `<landing>/{entity.family}/` "
+            f"into `raw.{entity.table}`, one row per exported record with its file, sha256, "
             "row number and load time."
         ),
-        metadata={"dagster/table_name": f"raw.{entity.table}", "family": entity.family},
+        metadata={
+            "dagster/table_name": f"raw.{entity.table}",
+            "dagster/column_schema": table_schema(entity),
+            "family": entity.family,
+        },
+        freshness_policy=freshness_policy(entity),
         skippable=True,
     )
 
 
 def _check_specs(entity: Entity) -> list[dg.AssetCheckSpec]:
     key = _asset_key(entity)
-    return [
+    specs = [
         dg.AssetCheckSpec(
             FILES_READABLE,
             asset=key,
@@ -59,6 +72,51 @@ def _check_specs(entity: Entity) -> list[dg.AssetCheckSpec]:
             "(kept in ingest.rejected_rows with file, row, field and reason).",
         ),
     ]
+    window = freshness_window(entity)
+    if window is not None:
+        specs.append(dg.AssetCheckSpec(
+            FRESHNESS,
+            asset=key,
+            description=f"The newest {freshness_column(entity)} is at most {window.total_seconds() / 3600:g} h "
+            f"older than the run's as_of (the {entity.family} family's cadence in owners.yaml, with its grace).",
+        ))
+    return specs
+
+
+def _freshness(con, entity: Entity, as_of) -> tuple[dg.AssetCheckResult, object] | None:
+    """The newest record at or before as_of against the family's window (WARN, as a stale GX check)."""
+    from expectations.config import load_config
+
+    window, column = freshness_window(entity), freshness_column(entity)
+    if window is None:
+        return None
+    newest = con.execute(
+        f"SELECT max({column}) FROM raw.{entity.table} WHERE NOT _withdrawn AND {column} <= ?", [as_of]
+    ).fetchone()[0]
+    age_hours = None if newest is None else round((as_of - newest).total_seconds() / 3600, 2)
+    config = load_config()
+    threshold = window.total_seconds() / 3600
+    summary = (
+        f"no {column} at or before as_of" if newest is None
+        else f"newest {column} {newest.isoformat()} is {age_hours:g} h old at as_of {as_of.isoformat()}; "
+        f"at most {threshold:g} h ({config.family_cadences.get(entity.family)})"
+    )
+    result = dg.AssetCheckResult(
+        asset_key=_asset_key(entity),
+        check_name=FRESHNESS,
+        passed=newest is not None and newest >= as_of - window,
+        severity=dg.AssetCheckSeverity.ERROR if config.stale_severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=summary,
+        metadata={
+            "newest_record_at": dg.MetadataValue.timestamp(newest) if newest else dg.MetadataValue.text("no records"),
+            "as_of": as_of.isoformat(),
+            "age_hours": age_hours if age_hours is not None else dg.MetadataValue.text("n/a"),
+            "threshold_hours": threshold,
+            "summary": summary,
+            "cadence": config.family_cadences.get(entity.family) or "",
+        },
+    )
+    return result, newest
 
 
 @dg.multi_asset(
@@ -72,6 +130,7 @@ def landing_zone(context: dg.AssetExecutionContext):
     selected = [e for e in ENTITIES if _asset_key(e) in context.selected_asset_keys]
     families = sorted({e.family for e in selected})
     landing = landing_dir()
+    as_of = run_as_of(context)
     with open_warehouse(warehouse_path()) as con:
         ensure_schema(con)
         report = ingest_landing(con, landing, families=families, default_tz=default_timezone())
@@ -79,6 +138,7 @@ def landing_zone(context: dg.AssetExecutionContext):
             e.table: con.sql(f"SELECT count(*) FROM raw.{e.table} WHERE NOT _withdrawn").fetchall()[0][0]
             for e in selected
         }
+        freshness = {e.table: _freshness(con, e, as_of) for e in selected}
     for line in report.summary_lines():
         context.log.info(line)
     warnings = report.warning_lines()
@@ -97,8 +157,14 @@ def landing_zone(context: dg.AssetExecutionContext):
                 "files_loaded_this_run": dg.MetadataValue.json(files),
                 "landing_folder": str(landing / entity.family),
                 LANDING_WARNINGS: dg.MetadataValue.json(warnings),
+                **(
+                    {"newest_record_at": dg.MetadataValue.timestamp(freshness[entity.table][1])}
+                    if freshness[entity.table] and freshness[entity.table][1] else {}
+                ),
             },
         )
+        if freshness[entity.table]:
+            yield freshness[entity.table][0]
         failed = [f for f in report.failed if f.family == entity.family]
         yield dg.AssetCheckResult(
             asset_key=key,

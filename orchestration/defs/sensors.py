@@ -5,7 +5,7 @@
 
 import dagster as dg
 
-from orchestration.alerts import deliver_alerts, pipeline_failure_alert
+from publish.alerts import deliver_alerts, pipeline_failure_alert
 from orchestration.settings import warehouse_path
 
 

@@ -16,11 +16,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from ingest.warehouse import connect, ensure_schema
-from orchestration.alerts import (
+from publish.alerts import (
     FailedExpectation,
     check_failure_alert,
     deliver_alerts,
-    failed_expectations_from_ge,
     pipeline_failure_alert,
 )
 from orchestration.owners import (
@@ -464,25 +463,49 @@ def test_the_table_is_created_when_missing_and_a_path_works_as_well(tmp_path, mo
         assert check.execute("SELECT count(*) FROM ingest.alert_deliveries").fetchone()[0] == 2
 
 
-def test_great_expectations_results_become_failed_expectations():
-    validation = {
-        "success": False,
-        "results": [
-            {"success": True, "expectation_config": {"type": "expect_column_to_exist", "kwargs": {"column": "id"}},
-             "result": {}},
-            {"success": False,
-             "expectation_config": {"type": "expect_column_values_to_be_between",
-                                    "kwargs": {"column": "cvss", "min_value": 0, "max_value": 10}},
-             "result": {"element_count": 400, "unexpected_count": 2, "unexpected_percent": 0.5,
-                        "partial_unexpected_list": [11.5, -1]}},
-            {"success": False,
-             "expectation_config": {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
-             "result": {"observed_value": 0}},
+def test_failed_great_expectations_checks_reach_their_owners_with_counts_and_samples(
+    con, monkeypatch, tmp_path, smtp_server
+):
+    """What the checks call (orchestration.data_quality_alerts) on outcomes GX measured on a real table."""
+    from expectations.adapter import run_suites, verdicts
+    from expectations.config import CheckConfig
+    from expectations.spec import Suite, expect
+    from orchestration.data_quality_alerts import alerts_for_verdicts
+
+    # 40 findings: 2 with a severity outside the set (5 %), ids unique
+    con.execute(
+        "CREATE SCHEMA staging; CREATE TABLE staging.some_findings AS "
+        "SELECT i AS id, CASE WHEN i IN (7, 8) THEN 'urgent' ELSE 'high' END AS severity FROM range(40) r(i)"
+    )
+    suite = Suite(
+        name="scanner.some_findings", asset_key=("scanner", "findings"), relation="staging.some_findings",
+        query="select * from staging.some_findings",
+        build=lambda gx, ctx: [
+            expect(gx.expectations.ExpectColumnValuesToBeInSet, "validity", column="severity", value_set=["high", "low"]),
+            expect(gx.expectations.ExpectColumnValuesToBeUnique, "uniqueness", column="id"),
         ],
-    }
-    failed = failed_expectations_from_ge(validation)
-    assert [(f.expectation, f.column, f.unexpected_count, f.unexpected_percent, f.sample_values) for f in failed] == [
-        ("expect_column_values_to_be_between", "cvss", 2, 0.5, (11.5, -1)),
-        ("expect_table_row_count_to_be_between", None, None, None, ()),
+        dimensions=("validity", "uniqueness"),
+    )
+    config = CheckConfig(error_share=0.05, stale_severity="WARN", cadence_hours={}, thresholds={},
+                         sample_values=3, family_cadences={})
+    monkeypatch.setenv("SECOPS_DATA_DOCS", str(tmp_path / "docs"))
+    found = verdicts(run_suites(con, [suite], NOW, config))
+
+    [alert] = alerts_for_verdicts("run-42", found)  # the passing uniqueness check sends nothing
+
+    assert (alert.asset, alert.check_name, alert.severity, alert.owners) == (
+        "scanner/findings", "validity", "WARN", ("team:vulnerability-management",)
+    )
+    assert [(e.expectation, e.column, e.unexpected_count, e.unexpected_percent, e.sample_values)
+            for e in alert.failed_expectations] == [
+        ("expect_column_values_to_be_in_set", "severity", 2, 5.0, ("urgent", "urgent")),
     ]
-    assert failed[1].observed_value == 0
+    assert alert.link == str(tmp_path / "docs" / "index.html")
+
+    smtp_port, mail = smtp_server
+    _configure(monkeypatch, smtp_port, VULNERABILITY_MANAGEMENT="vm@example.test")
+    deliver_alerts(con, [alert], now=NOW)
+    [(rcpts, message)] = mail.messages
+    assert rcpts == ["vm@example.test"]
+    body = message.get_content()
+    assert "expect_column_values_to_be_in_set on column severity: 2 unexpected (5.00%); samples: 'urgent', 'urgent'" in body

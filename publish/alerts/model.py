@@ -35,41 +35,6 @@ class FailedExpectation:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sample_values", tuple(self.sample_values or ())[:MAX_SAMPLE_VALUES])
 
-    @classmethod
-    def from_ge_result(cls, result: Any) -> "FailedExpectation":
-        """From a Great Expectations ExpectationValidationResult (object or its JSON dict)."""
-        if hasattr(result, "to_json_dict"):
-            result = result.to_json_dict()
-        config = result.get("expectation_config") or {}
-        kwargs = config.get("kwargs") or {}
-        detail = result.get("result") or {}
-        samples = detail.get("partial_unexpected_list")
-        if samples is None:
-            samples = [row.get("value") for row in detail.get("partial_unexpected_counts") or []]
-        column = kwargs.get("column")
-        if column is None and kwargs.get("column_list"):
-            column = ",".join(str(c) for c in kwargs["column_list"])
-        return cls(
-            expectation=str(config.get("type") or config.get("expectation_type") or "expectation"),
-            column=column,
-            unexpected_count=detail.get("unexpected_count"),
-            unexpected_percent=detail.get("unexpected_percent"),
-            sample_values=tuple(samples or ()),
-            observed_value=detail.get("observed_value"),
-        )
-
-
-def failed_expectations_from_ge(validation_result: Any) -> list[FailedExpectation]:
-    """The failed expectations of a Great Expectations suite validation result (object or dict)."""
-    if hasattr(validation_result, "to_json_dict"):
-        validation_result = validation_result.to_json_dict()
-    results = validation_result.get("results") or []
-    return [
-        FailedExpectation.from_ge_result(r)
-        for r in results
-        if not (r.to_json_dict() if hasattr(r, "to_json_dict") else r).get("success", False)
-    ]
-
 
 def _as_expectation(value: FailedExpectation | Mapping[str, Any]) -> FailedExpectation:
     if isinstance(value, FailedExpectation):
@@ -88,6 +53,10 @@ class Alert:
     summary: str = ""
     link: str | None = None                      # URL or report path
     failed_steps: tuple[str, ...] = ()           # pipeline failures: the steps that failed
+    # A notification that is not a failed check (an SLO breach): its own title, and the
+    # facts shown instead of asset/check/severity (label, value).
+    title_text: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         severity = str(self.severity).upper()
@@ -102,6 +71,7 @@ class Alert:
             self, "failed_expectations", tuple(_as_expectation(e) for e in self.failed_expectations)
         )
         object.__setattr__(self, "failed_steps", tuple(self.failed_steps))
+        object.__setattr__(self, "facts", tuple((str(k), str(v)) for k, v in self.facts))
 
     @property
     def is_pipeline_failure(self) -> bool:
@@ -180,7 +150,6 @@ __all__ = [
     "PIPELINE_CHECK",
     "asset_key_string",
     "check_failure_alert",
-    "failed_expectations_from_ge",
     "fingerprint",
     "pipeline_failure_alert",
 ]

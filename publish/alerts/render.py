@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestration.alerts.model import Alert, FailedExpectation
+from publish.alerts.model import Alert, FailedExpectation
 
 MAX_SAMPLE_CHARS = 80
 # Slack limits: header text 150 characters, section text 3000, 50 blocks a message.
@@ -40,6 +40,8 @@ def describe_expectation(e: FailedExpectation) -> str:
 
 
 def title(alert: Alert) -> str:
+    if alert.title_text:
+        return alert.title_text
     if alert.is_pipeline_failure:
         return f"[secops {alert.severity}] run {alert.run_id} of {alert.asset[len('job:'):]} failed"
     return f"[secops {alert.severity}] check {alert.check_name} failed on {alert.asset} (run {alert.run_id})"
@@ -49,7 +51,22 @@ def email_subject(alert: Alert) -> str:
     return _clip(" ".join(title(alert).split()), 200)
 
 
+def _notification_body(alert: Alert, team: str) -> str:
+    width = max(len(label) for label, _ in alert.facts) + 2 if alert.facts else 0
+    lines = [alert.title_text or "", ""]
+    lines += [f"{label + ':':<{width}}{value}" for label, value in alert.facts]
+    lines.append(f"{'Owners:':<{width}}{', '.join(alert.owners)} (sent to {team})")
+    if alert.link:
+        lines.append(f"{'Report:':<{width}}{alert.link}")
+    if alert.summary:
+        lines += ["", alert.summary]
+    lines += ["", "-- ", "secops-metrics. Sent once per SLO, month and status; a recompute that changes the status sends a correction."]
+    return "\n".join(lines) + "\n"
+
+
 def email_body(alert: Alert, team: str) -> str:
+    if alert.title_text:
+        return _notification_body(alert, team)
     lines = []
     if alert.is_pipeline_failure:
         lines += [f"Pipeline run failed: job {alert.asset[len('job:'):]}", ""]
@@ -103,13 +120,13 @@ def _expectation_mrkdwn(e: FailedExpectation) -> str:
 
 def slack_payload(alert: Alert, team: str) -> dict[str, Any]:
     """{"text": plain fallback, "blocks": [...]}, accepted by Slack and Mattermost-style webhooks."""
-    facts = [
+    facts = [f"*{_mrkdwn(label)}* {_code(value)}" for label, value in alert.facts] or [
         f"*Asset* {_code(alert.asset)}",
         f"*Check* {_code(alert.check_name)}",
         f"*Severity* {alert.severity}",
         f"*Run* {_code(alert.run_id)}",
-        f"*Owners* {_mrkdwn(', '.join(alert.owners))}",
     ]
+    facts.append(f"*Owners* {_mrkdwn(', '.join(alert.owners))}")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(title(alert), SLACK_HEADER_CHARS)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
@@ -135,6 +152,7 @@ def slack_payload(alert: Alert, team: str) -> dict[str, Any]:
 def fallback_text(alert: Alert) -> str:
     """The plain text of a webhook message (notifications, clients without blocks)."""
     lines = [title(alert)]
+    lines += [f"{label}: {value}" for label, value in alert.facts]
     if alert.summary:
         lines.append(alert.summary)
     lines += [f"step failed: {step}" for step in alert.failed_steps]

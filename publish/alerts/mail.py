@@ -8,8 +8,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Mapping, Sequence
 
-from orchestration.alerts.config import SmtpSettings
-from orchestration.alerts.errors import ChannelError
+from publish.alerts.config import SmtpSettings
+from publish.alerts.errors import ChannelError
 
 
 def build_message(

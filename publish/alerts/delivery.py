@@ -25,13 +25,13 @@ from typing import Callable, Iterable
 
 import duckdb
 
-from orchestration.alerts.config import AlertSettings, Redactor, describe_url, load_settings, team_env_suffix
-from orchestration.alerts.errors import ChannelError
-from orchestration.alerts.mail import build_message, send_email
-from orchestration.alerts.model import Alert, fingerprint
-from orchestration.alerts.render import email_body, email_subject, slack_payload
-from orchestration.alerts.store import DeliveryStore
-from orchestration.alerts.webhook import post_webhook
+from publish.alerts.config import AlertSettings, Redactor, describe_url, load_settings, team_env_suffix
+from publish.alerts.errors import ChannelError
+from publish.alerts.mail import build_message, send_email
+from publish.alerts.model import Alert, fingerprint
+from publish.alerts.render import email_body, email_subject, slack_payload
+from publish.alerts.store import DeliveryStore
+from publish.alerts.webhook import post_webhook
 
 LOGGER = logging.getLogger("secops.alerts")
 

@@ -1,6 +1,6 @@
 """Alerts to owners: a failing check (or a failed run) told to its owning teams by e-mail and webhook.
 
-    from orchestration.alerts import check_failure_alert, deliver_alerts
+    from publish.alerts import check_failure_alert, deliver_alerts
     alert = check_failure_alert(run_id, asset_key, "rows_accepted", severity="WARN",
                                 failed_expectations=[FailedExpectation(...)])
     deliver_alerts(warehouse_path_or_connection, [alert])
@@ -13,19 +13,18 @@ store.py     ingest.alert_deliveries (records and suppression)
 delivery.py  deliver_alerts: suppression, retries, recording; never raises
 """
 
-from orchestration.alerts.config import AlertSettings, SmtpSettings, load_settings
-from orchestration.alerts.delivery import CHANNELS, DeliveryOutcome, deliver_alerts
-from orchestration.alerts.model import (
+from publish.alerts.config import AlertSettings, SmtpSettings, load_settings
+from publish.alerts.delivery import CHANNELS, DeliveryOutcome, deliver_alerts
+from publish.alerts.model import (
     PIPELINE_CHECK,
     Alert,
     FailedExpectation,
     asset_key_string,
     check_failure_alert,
-    failed_expectations_from_ge,
     fingerprint,
     pipeline_failure_alert,
 )
-from orchestration.alerts.store import ALERT_DELIVERIES_DDL, ensure_alert_table
+from publish.alerts.store import ALERT_DELIVERIES_DDL, ensure_alert_table
 
 __all__ = [
     "ALERT_DELIVERIES_DDL",
@@ -40,7 +39,6 @@ __all__ = [
     "check_failure_alert",
     "deliver_alerts",
     "ensure_alert_table",
-    "failed_expectations_from_ge",
     "fingerprint",
     "load_settings",
     "pipeline_failure_alert",

@@ -13,7 +13,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from orchestration.alerts.errors import ChannelError
+from publish.alerts.errors import ChannelError
 
 USER_AGENT = "secops-metrics-alerts"
 
