@@ -302,7 +302,11 @@ def write_findings(landing: Landing, cal, seed: int, assets: Assets, notes: list
                 "exploited_in_wild": c["exploited_in_wild"].gather(vi),
                 "package": c["package"].gather(vi),
                 "fixed_at": fixed_at,
-            })
+            }).with_columns(
+                # a CVE or advisory is a vulnerability; a clean-scan row has no class
+                pl.when(pl.col("vulnerability_id").is_not_null()).then(pl.lit("vulnerability"))
+                .otherwise(pl.lit(None, dtype=pl.String)).alias("finding_class")
+            )
             landing.write(FINDINGS, f"findings_{sc.name}_{from_epoch(times[k]):%Y-%m-%d}.csv", frame)
 
 

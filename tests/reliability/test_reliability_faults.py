@@ -107,7 +107,8 @@ def test_a_read_only_warehouse_folder(tmp_path):
         subprocess.run(["umount", str(folder)], check=True)
 
     assert result.returncode == faults.EXIT_NOT_WRITABLE == 3
-    assert result.stderr == f"problem: {folder / 'logs'}: cannot be written (Read-only file system)\n"
+    # the writer lock beside the warehouse is the first thing a run writes
+    assert result.stderr == f"problem: {folder / 'warehouse.duckdb.lock'}: cannot be written (Read-only file system)\n"
     _no_traceback(result)
 
     ingest(folder / "warehouse.duckdb", landing)  # writable again: a rerun ends as a clean run
@@ -186,14 +187,14 @@ def test_an_unexpected_error_shows_one_line_and_keeps_the_traceback_in_a_log(tmp
 
 
 def test_dbt_dies_with_the_run_that_started_it(tmp_path):
-    """orchestration/bin/dbt (what Dagster starts) must not outlive a run killed with SIGKILL."""
-    launcher = REPO / "orchestration" / "bin" / "dbt"
+    """secops-dbt (what Dagster starts) must not outlive a run killed with SIGKILL."""
+    launcher = Path(sys.executable).parent / "secops-dbt"
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import subprocess, sys, time; child = subprocess.Popen(sys.argv[1:]); print(child.pid, flush=True); "
          "time.sleep(600)", str(launcher), "600"],
         stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "SECOPS_DBT_EXECUTABLE": "sleep", "SECOPS_PYTHON": sys.executable},
+        env={**os.environ, "SECOPS_DBT_EXECUTABLE": "sleep"},
     )
     child = int(parent.stdout.readline())
     deadline = time.monotonic() + 10
