@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -141,27 +140,27 @@ def file_months(family: str, path: Path, default_tz: str = "UTC") -> tuple[date,
     """First and last month of the file's records (coverage columns), or None: cannot tell cheaply."""
     import duckdb
 
-    from ingest.landing import NOT_EXPORTS_SUFFIX
-    from ingest.load import ingest_landing
+    from ingest.load import ingest_one
     from ingest.schemas import ENTITIES_BY_TABLE
+    from ingest.warehouse import ensure_schema
 
     if path.stat().st_size > _number(PARSE_MAX_MB_ENV, DEFAULT_PARSE_MAX_MB) * 1024 * 1024:
         return None
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
-        with tempfile.TemporaryDirectory(prefix="secops-sensor-") as landing:
-            folder = Path(landing) / family
-            folder.mkdir()
-            (folder / path.name).symlink_to(path.resolve())
-            companion = path.with_name(f"{path.stem}{NOT_EXPORTS_SUFFIX}")
-            if companion.is_file():
-                (folder / companion.name).symlink_to(companion.resolve())
-            report = ingest_landing(con, Path(landing), families=[family], default_tz=default_tz)
-        if len(report.files) != 1 or report.files[0].status == "failed":
+        ensure_schema(con)
+        # read where it lies, under the landing folder's rules (a link leading outside is not read);
+        # the sensor has already judged the file settled, so no quiet period here
+        landing = next(folder.parent for folder in path.parents if folder.name == family)
+        result = ingest_one(
+            con, landing, family, path, default_tz=default_tz, now=datetime.now(timezone.utc), quiet_seconds=0
+        )
+        if result.status != "loaded":
             return None
+        report_rows = result.rows_loaded
         firsts, lasts = [], []
-        for table, rows in report.files[0].rows_loaded.items():
+        for table, rows in report_rows.items():
             if not rows:
                 continue
             columns = ENTITIES_BY_TABLE[table].coverage_columns

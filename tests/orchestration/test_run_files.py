@@ -76,9 +76,10 @@ def test_the_runs_dbt_folders_sit_beside_the_warehouse_newest_three_kept(two_run
     assert sorted(p.name.split("-")[0] for p in kept[:2]) == ["secops_dbt_foundation", "secops_dbt_metrics"]
     for path in kept:
         assert (path / "run_results.json").is_file() and (path / "dbt.log").is_file()
-    # everything of a run beside the warehouse: the DuckDB file, run logs, data docs, reports, dbt runs
+    # everything of a run beside the warehouse: the DuckDB file, its writer lock, run logs, data
+    # docs, reports, dbt runs and the BI snapshot
     assert {p.name for p in two_runs["base"].iterdir()} <= {
-        "landing", "warehouse.duckdb", "logs", "data_docs", "reports", "dbt_runs",
+        "landing", "warehouse.duckdb", "warehouse.duckdb.lock", "logs", "data_docs", "reports", "dbt_runs", "bi",
     }
 
 
