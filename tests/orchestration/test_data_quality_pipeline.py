@@ -19,8 +19,8 @@ Alerts go to a real SMTP server and a real HTTP receiver on 127.0.0.1.
 
 from __future__ import annotations
 
-import re
 import json
+import re
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -195,7 +195,7 @@ def _mailed(mails) -> dict[tuple[str, str], list[list[str]]]:
     "[secops WARN] check <check> failed on <asset> (run <id>)"; SLO notifications left out."""
     sent: dict[tuple[str, str], list[list[str]]] = {}
     for recipients, message in mails:
-        if SLO_NOTIFICATION.match(message["Subject"]):
+        if SLO_NOTIFICATION.search(" ".join(str(message["Subject"]).split())):
             continue
         match = re.match(r"\[secops \w+\] check (\S+) failed on (\S+) \(run ", message["Subject"])
         assert match, message["Subject"]

@@ -34,7 +34,7 @@ def _address(team: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, restore_environment):
     import threading
 
     base = tmp_path_factory.mktemp("slo_notifications")
