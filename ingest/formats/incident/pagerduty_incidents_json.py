@@ -49,6 +49,7 @@ from ingest.formats import _el_records as el_records
 from ingest.formats import vendor_values
 from ingest.formats.base import REJECTED_SCHEMA, ExportError, ExportFormat, ParsedExport
 from ingest.formats.csv_text import EXTRA, SOURCE_ROW
+from ingest.formats.incident._vendor_incidents import lookup
 from ingest.formats.iam._json_records import (
     as_text, build_frame, dig, first_matching_rule, has_key, head_text, json_kind, leftovers, load_json,
     record_list,
@@ -155,10 +156,10 @@ def _row(
     }
 
     if priority:
-        severity = _lookup(rules.get("pagerduty_priority_severity"), priority)
+        severity = lookup(rules.get("pagerduty_priority_severity"), priority)
         severity_source, severity_value = "priority", priority
     else:
-        severity = _lookup(rules.get("pagerduty_urgency_severity"), urgency)
+        severity = lookup(rules.get("pagerduty_urgency_severity"), urgency)
         severity_source, severity_value = "urgency", urgency
     if severity is None:
         return {}, {
@@ -210,16 +211,6 @@ def _row(
         EXTRA: extra,
     }, None
 
-
-def _lookup(mapping: Any, value: Any) -> str | None:
-    """A value through a rules map, case-insensitively; None when unmapped."""
-    if value is None or not isinstance(mapping, dict):
-        return None
-    wanted = str(value).strip().lower()
-    for key, mapped in mapping.items():
-        if str(key).strip().lower() == wanted:
-            return str(mapped)
-    return None
 
 
 def _acknowledged(incident: dict[str, Any], status: str) -> tuple[Any, str | None]:
